@@ -1,0 +1,55 @@
+"""Ground-truth masks for training curricula (SPEC section 5).
+
+At step ``t`` the core sees ``x[0]`` (t = 0) or
+``mask * x[t] + (1 - mask) * x_hat[t]``. A curriculum gives the probability
+that a step sees the ground truth, separately for encoder steps
+(``1 <= t < T_in``) and decoder steps (``T_in <= t <= T-2``), as a pure
+function of the global training iteration: a resumed run continues the same
+curriculum. Masks hold one Bernoulli value per (clip, step), drawn with torch
+on the input's device and broadcast over channels and pixels.
+"""
+from typing import Optional, Tuple
+
+import torch
+
+
+class BaseCurriculum:
+    """Draws ``(B, T-1)`` ground-truth masks from per-phase probabilities."""
+
+    def probabilities(self, iteration: int) -> Tuple[float, float]:
+        """``(p_encoder, p_decoder)``: chance that a step sees the ground
+        truth at global iteration ``iteration``."""
+        raise NotImplementedError
+
+    def sample(self,
+               batch_size: int,
+               in_frames: int,
+               total_frames: int,
+               iteration: int,
+               device: Optional[torch.device] = None,
+               generator: Optional[torch.Generator] = None) -> torch.Tensor:
+        """Draw a training mask.
+
+        Returns:
+            torch.Tensor: float ``(B, T-1)``; column 0 is always 1.
+        """
+        p_enc, p_dec = self.probabilities(iteration)
+        probs = torch.empty(total_frames - 1, device=device)
+        probs[0] = 1.0
+        probs[1:in_frames] = p_enc
+        probs[in_frames:] = p_dec
+        probs = probs.expand(batch_size, -1)
+        return torch.bernoulli(probs, generator=generator)
+
+    def __repr__(self) -> str:
+        args = ', '.join(f'{k}={v!r}' for k, v in vars(self).items())
+        return f'{type(self).__name__}({args})'
+
+
+def inference_mask(batch_size: int, in_frames: int, total_frames: int,
+                   device: Optional[torch.device] = None) -> torch.Tensor:
+    """Deterministic test-time mask: encoder steps see the ground truth,
+    decoder steps the model's previous output. Shape ``(B, T-1)``."""
+    mask = torch.zeros(batch_size, total_frames - 1, device=device)
+    mask[:, :in_frames] = 1.0
+    return mask

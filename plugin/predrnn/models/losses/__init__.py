@@ -1,0 +1,4 @@
+"""Losses."""
+from .decoupling_loss import decoupling_loss
+
+__all__ = ['decoupling_loss']

@@ -1,0 +1,4 @@
+"""Recurrent networks."""
+from .predrnn_net import PredRNNNet
+
+__all__ = ['PredRNNNet']

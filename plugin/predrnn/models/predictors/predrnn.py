@@ -1,0 +1,247 @@
+"""PredRNN (v1) as an mmengine ``BaseModel`` (Wang et al., NeurIPS 2017).
+
+The wrapper owns what the recurrent core should not know about: patching
+(through :class:`VideoDataPreprocessor`), the training curriculum, the loss
+and the three forward modes of mmengine.
+"""
+import math
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.logging import MessageHub
+from mmengine.model import BaseModel
+
+from predrnn.registry import MODELS
+from ..curricula import BaseCurriculum, inference_mask
+from ..networks import PredRNNNet
+from ..utils import (CheckpointFormatError, describe_mismatch,
+                     infer_hyperparams, unpatch_frames)
+
+ConfigType = Union[dict, Any]
+
+
+def build_component(cfg: ConfigType) -> Any:
+    """Build ``cfg`` from the plugin's registry (falls back to mmengine's),
+    so bare type names work whatever the caller's default scope."""
+    return MODELS.build(cfg) if isinstance(cfg, dict) else cfg
+
+
+@MODELS.register_module()
+class PredRNN(BaseModel):
+    """PredRNN v1: ST-LSTM stack, zigzag memory, scheduled sampling.
+
+    Args:
+        in_frames (int): Observed frames ``T_in``. Defaults to 10.
+        out_frames (int): Predicted frames ``T_out``. Defaults to 10.
+        frame_channels (int): Image channels ``C``. Defaults to 1.
+        num_layers (int): ST-LSTM layers. Defaults to 4.
+        num_hidden (int): Hidden channels of every layer. Defaults to 128.
+        kernel_size (int): Gate kernel. Defaults to 5.
+        layer_norm (bool): LayerNorm in the cells. Defaults to False.
+        frame_size (Tuple[int, int], optional): ``(H, W)`` of the frames;
+            needed only with ``layer_norm`` (the LayerNorm shape).
+        sampling (dict): Curriculum config. Defaults to
+            ``ScheduledSampling`` (rate 2e-5, stop 50000).
+        reverse_input (bool): Also train on the time-reversed clip each
+            iteration, loss averaged (the authors' ``reverse_input``). The
+            authors take a second optimizer step on the reversed clip; here
+            both halves share one step (one forward over ``2B`` clips, the
+            same mask for a clip and its reversal). Defaults to False.
+        data_preprocessor (dict): Defaults to
+            ``VideoDataPreprocessor(patch_size=4)``.
+        init_cfg (dict, optional): mmengine weight initialisation.
+    """
+
+    decouple = False
+
+    def __init__(self,
+                 in_frames: int = 10,
+                 out_frames: int = 10,
+                 frame_channels: int = 1,
+                 num_layers: int = 4,
+                 num_hidden: int = 128,
+                 kernel_size: int = 5,
+                 layer_norm: bool = False,
+                 frame_size: Optional[Tuple[int, int]] = None,
+                 sampling: Optional[ConfigType] = None,
+                 reverse_input: bool = False,
+                 data_preprocessor: Optional[ConfigType] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='VideoDataPreprocessor', patch_size=4)
+        super().__init__(
+            data_preprocessor=build_component(data_preprocessor),
+            init_cfg=init_cfg)
+        if in_frames < 1 or out_frames < 1:
+            raise ValueError(f'in_frames and out_frames must be >= 1, got '
+                             f'{in_frames} and {out_frames}.')
+        self.in_frames, self.out_frames = in_frames, out_frames
+        self.frame_channels = frame_channels
+        self.patch_size = self.data_preprocessor.patch_size
+        spatial = None
+        if layer_norm:
+            if frame_size is None:
+                raise ValueError('layer_norm=True needs frame_size=(H, W).')
+            spatial = (frame_size[0] // self.patch_size,
+                       frame_size[1] // self.patch_size)
+        self.frame_size = frame_size
+        self.net = PredRNNNet(
+            in_channels=frame_channels * self.patch_size ** 2,
+            num_hidden=num_hidden, num_layers=num_layers,
+            kernel_size=kernel_size, layer_norm=layer_norm,
+            spatial_size=spatial, decouple=self.decouple)
+        if sampling is None:
+            sampling = self.default_sampling()
+        self.sampling: BaseCurriculum = build_component(sampling)
+        self.reverse_input = reverse_input
+        self.register_load_state_dict_pre_hook(self._check_incoming_weights)
+
+    @staticmethod
+    def default_sampling() -> dict:
+        return dict(type='ScheduledSampling', rate=2e-5, stop_iter=50000)
+
+    def _check_incoming_weights(self, module, state_dict, prefix, *args
+                                ) -> None:
+        """Refuse weights that cannot belong to this model, with a message
+        naming the mismatch, before any tensor is copied (``load_from``,
+        ``resume`` and tools/test.py all load through here). mmengine loads
+        with ``strict=False`` and would otherwise only log a warning and
+        keep random weights."""
+        net_prefix = prefix + 'net.'
+        incoming = {k[len(net_prefix):]: v for k, v in state_dict.items()
+                    if k.startswith(net_prefix)}
+        if not any(k.startswith('cell_list.') for k in incoming):
+            sample = ', '.join(sorted(state_dict)[:4]) or 'none'
+            raise CheckpointFormatError(
+                f'The checkpoint holds no weights of this model (first keys: '
+                f'{sample}). A checkpoint of the authors\' code or of '
+                f'OpenSTL must first be converted: python '
+                f'tools/convert_checkpoint.py SRC DST.')
+        message = describe_mismatch(
+            infer_hyperparams(self.net.state_dict()),
+            infer_hyperparams(incoming), self.patch_size,
+            self.frame_channels)
+        if message:
+            raise CheckpointFormatError(message)
+
+    @property
+    def total_frames(self) -> int:
+        return self.in_frames + self.out_frames
+
+    # ------------------------------------------------------------------ #
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[Any] = None,
+                mode: str = 'tensor') -> Union[Dict[str, torch.Tensor],
+                                               List[dict], torch.Tensor]:
+        """Dispatch on ``mode``.
+
+        Args:
+            inputs (torch.Tensor): Patched clips ``(B, T, p*p*C, H/p, W/p)``
+                from the data preprocessor. ``'tensor'`` also accepts only
+                the ``T_in`` observed frames.
+            data_samples: Unused (kept for mmengine's interface).
+            mode (str): ``'loss'``: dict of losses. ``'predict'``: one dict
+                per clip with ``pred``/``gt`` ``(T_out, C, H, W)`` and
+                ``inputs`` ``(T_in, C, H, W)``, unpatched, ``pred`` not
+                clipped. ``'tensor'``: raw predictions of frames
+                ``1 .. T-1`` ``(B, T-1, C, H, W)``, deterministic.
+        """
+        if mode == 'loss':
+            return self.loss(inputs)
+        if mode == 'predict':
+            return self.predict(inputs)
+        if mode == 'tensor':
+            return self.unpatch(self.infer(inputs))
+        raise ValueError(f'Unknown mode {mode!r}; use "loss", "predict" or '
+                         f'"tensor".')
+
+    def unpatch(self, frames: torch.Tensor) -> torch.Tensor:
+        return unpatch_frames(frames, self.patch_size)
+
+    def check_clip(self, inputs: torch.Tensor, allow_observed_only: bool = False
+                   ) -> None:
+        """Clear errors for clips whose length or channels the model was not
+        built for."""
+        if inputs.dim() != 5:
+            raise ValueError(f'Expected patched clips (B, T, C, H, W), got '
+                             f'shape {tuple(inputs.shape)}.')
+        lengths = ((self.in_frames, self.total_frames) if allow_observed_only
+                   else (self.total_frames, ))
+        if inputs.shape[1] not in lengths:
+            raise ValueError(
+                f'Clips have {inputs.shape[1]} frames but the model expects '
+                f'in_frames + out_frames = {self.in_frames} + '
+                f'{self.out_frames} = {self.total_frames}; fix the dataset '
+                f'lengths or the model config.')
+        channels = self.frame_channels * self.patch_size ** 2
+        if inputs.shape[2] != channels:
+            raise ValueError(
+                f'Patched clips have {inputs.shape[2]} channels; the model '
+                f'expects frame_channels * patch_size**2 = '
+                f'{self.frame_channels} * {self.patch_size}**2 = {channels}.')
+
+    def current_iteration(self) -> int:
+        """Global training iteration, from mmengine's MessageHub (updated by
+        RuntimeInfoHook before every train iteration and restored on
+        resume)."""
+        return int(MessageHub.get_current_instance().get_info('iter', 0))
+
+    # ------------------------------------------------------------------ #
+    def loss(self, inputs: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Curriculum-sampled forward pass and the training losses."""
+        self.check_clip(inputs)
+        batch = inputs.shape[0]
+        mask = self.sampling.sample(batch, self.in_frames, self.total_frames,
+                                    self.current_iteration(), inputs.device)
+        if self.reverse_input:
+            inputs = torch.cat([inputs, inputs.flip(1)])
+            mask = mask.repeat(2, 1)
+        preds, decouple = self.net(inputs, mask,
+                                   return_decouple_loss=self.decouple)
+        losses = dict(loss_recon=F.mse_loss(preds, inputs[:, 1:]))
+        if self.decouple:
+            losses.update(self.decouple_losses(decouple))
+        return losses
+
+    def decouple_losses(self, decouple: torch.Tensor) -> Dict[str, torch.Tensor]:
+        return {}
+
+    def infer(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Deterministic rollout: encoder steps see the ground truth, decoder
+        steps the previous prediction. Returns patched ``(B, T-1, ...)``."""
+        self.check_clip(inputs, allow_observed_only=True)
+        if inputs.shape[1] == self.in_frames:  # future unknown: pad
+            pad = inputs.new_zeros(inputs.shape[0], self.out_frames,
+                                   *inputs.shape[2:])
+            inputs = torch.cat([inputs, pad], dim=1)
+        mask = inference_mask(inputs.shape[0], self.in_frames,
+                              self.total_frames, inputs.device)
+        return self.net(inputs, mask)[0]
+
+    def predict(self, inputs: torch.Tensor) -> List[Dict[str, torch.Tensor]]:
+        """One dict per clip: ``pred``, ``gt`` and ``inputs`` (see forward)."""
+        self.check_clip(inputs)
+        preds = self.unpatch(self.infer(inputs)[:, self.in_frames - 1:])
+        clips = self.unpatch(inputs)
+        return [
+            dict(pred=p, gt=c[self.in_frames:], inputs=c[:self.in_frames])
+            for p, c in zip(preds, clips)
+        ]
+
+    def parse_losses(self, losses: Dict[str, torch.Tensor]
+                     ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """mmengine's parsing, then stop on a non-finite loss before the
+        optimizer applies it (also under DDP, which calls this method)."""
+        loss, log_vars = super().parse_losses(losses)
+        if not torch.isfinite(loss):
+            bad = [k for k, v in log_vars.items()
+                   if not math.isfinite(float(v))]
+            raise FloatingPointError(
+                f'Non-finite loss at iteration {self.current_iteration() + 1} '
+                f'(1-based; {", ".join(bad)}). Training stopped before the '
+                f'update; the last checkpoint in the work dir is the last '
+                f'good state. Lower the learning rate or enable gradient '
+                f'clipping (optim_wrapper.clip_grad) and resume from it.')
+        return loss, log_vars

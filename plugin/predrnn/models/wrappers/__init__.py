@@ -1,0 +1,4 @@
+"""Model wrappers."""
+from .distributed import DeviceAgnosticDistributedDataParallel
+
+__all__ = ['DeviceAgnosticDistributedDataParallel']

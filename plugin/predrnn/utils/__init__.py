@@ -1,0 +1,7 @@
+"""Utilities shared by the tools."""
+from .config_checks import (RUNNER_KEYS, check_clip_shapes,
+                            check_top_level_keys, check_work_dir_is_free,
+                            existing_checkpoints)
+
+__all__ = ['RUNNER_KEYS', 'check_clip_shapes', 'check_top_level_keys',
+           'check_work_dir_is_free', 'existing_checkpoints']

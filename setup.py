@@ -1,0 +1,28 @@
+"""Install the PredRNN-V2 mmengine plugin (import name ``predrnn``)."""
+from setuptools import find_packages, setup
+
+setup(
+    name='predrnn-mmengine',
+    version='0.1.0',
+    description='PredRNN and PredRNN-V2 for spatiotemporal predictive '
+    'learning, as an mmengine plugin',
+    long_description=open('README.md', encoding='utf-8').read(),
+    long_description_content_type='text/markdown',
+    package_dir={'': 'plugin'},
+    packages=find_packages('plugin'),
+    python_requires='>=3.9',
+    install_requires=[
+        'torch>=2.1',
+        'mmengine>=0.10.4',
+        'timm>=0.9',
+        'numpy',
+        'opencv-python',
+        'scikit-image>=0.19',
+        'fvcore',
+        'matplotlib',
+    ],
+    extras_require={
+        'dev': ['pytest>=7', 'tensorboard'],
+    },
+    license='Apache-2.0',
+)
