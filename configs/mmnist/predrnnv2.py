@@ -1,0 +1,13 @@
+# PredRNN-V2 on Moving MNIST, the authors' recipe (thuml/predrnn-pytorch,
+# scripts/mnist/predrnn_v2.sh; TPAMI 2022 Table 2):
+# 4x128 ST-LSTM, kernel 5, patch 4, beta 0.1, reverse scheduled sampling
+# (25000, 50000, alpha 2500), Adam 1e-4, batch 8, 80000 iterations, every
+# iteration also trained on the time-reversed clip (reverse_input).
+# Paper: MSE 48.4 / SSIM 0.891 per frame on mnist_test_seq.npy.
+# Time: about 9 h on one H100 in bf16 (see BENCHMARKS.md); far too slow for
+# a CPU, use configs/mmnist/predrnnv2_cpu_quick.py there.
+_base_ = [
+    '../_base_/models/predrnnv2.py', '../_base_/datasets/mmnist.py',
+    '../_base_/schedules/adam_80k.py', '../_base_/default_runtime.py'
+]
+model = dict(reverse_input=True)

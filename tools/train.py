@@ -1,0 +1,90 @@
+"""Train a PredRNN / PredRNN-V2 model with mmengine's Runner.
+
+Examples::
+
+    python tools/train.py configs/mmnist/predrnnv2.py
+    python tools/train.py configs/mmnist/predrnnv2_cpu_quick.py --amp
+    python tools/train.py CONFIG --resume            # latest checkpoint
+    python tools/train.py CONFIG --resume PATH.pth   # a given checkpoint
+    bash tools/dist_train.sh CONFIG 2                 # torchrun, 2 processes
+"""
+import argparse
+import importlib.util
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a PredRNN model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go; '
+                        'defaults to ./work_dirs/<config name>')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from PATH, or from the latest checkpoint in the work '
+        'dir when no PATH is given')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: bf16 autocast on CPU, '
+                        'mmengine AMP on CUDA; weights stay float32')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, e.g. '
+                        'train_cfg.max_iters=1000')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='job launcher for distributed training')
+    parser.add_argument('--seed', type=int, help='random seed')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='deterministic cuDNN/algorithms (slower)')
+    # torchrun sets LOCAL_RANK; torch.distributed.launch passes --local-rank
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def build_config(args) -> Config:
+    from predrnn.utils import (check_clip_shapes, check_top_level_keys,
+                               check_work_dir_is_free)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    check_top_level_keys(cfg)
+    check_clip_shapes(cfg)
+    cfg.launcher = args.launcher
+    if args.work_dir:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume:
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.amp:
+        cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+    if args.seed is not None or args.deterministic:
+        randomness = dict(cfg.get('randomness') or {})
+        if args.seed is not None:
+            randomness['seed'] = args.seed
+        randomness['deterministic'] = args.deterministic
+        cfg.randomness = randomness
+    if importlib.util.find_spec('tensorboard') is not None:
+        backends = cfg.visualizer.setdefault('vis_backends', [])
+        if not any('Tensorboard' in b.get('type', '') for b in backends):
+            backends.append(dict(type='TensorboardVisBackend'))
+    check_work_dir_is_free(cfg.work_dir, resume=bool(cfg.get('resume')))
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = build_config(args)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
