@@ -12,7 +12,7 @@ setup(
     packages=find_packages('plugin'),
     python_requires='>=3.9',
     install_requires=[
-        'torch>=2.1',
+        'torch>=2.6',
         'mmengine>=0.10.4',
         'timm>=0.9',
         'numpy',

@@ -4,7 +4,6 @@ The wrapper owns what the recurrent core should not know about: patching
 (through :class:`VideoDataPreprocessor`), the training curriculum, the loss
 and the three forward modes of mmengine.
 """
-import math
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 import torch
@@ -12,6 +11,7 @@ import torch.nn.functional as F
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 
+from predrnn.engine.finite_loss import check_finite_losses
 from predrnn.registry import MODELS
 from ..curricula import BaseCurriculum, inference_mask
 from ..networks import PredRNNNet
@@ -233,15 +233,9 @@ class PredRNN(BaseModel):
     def parse_losses(self, losses: Dict[str, torch.Tensor]
                      ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         """mmengine's parsing, then stop on a non-finite loss before the
-        optimizer applies it (also under DDP, which calls this method)."""
+        optimizer applies it (also under DDP, which calls this method). One
+        device sync; the per-loss report is built only on failure."""
         loss, log_vars = super().parse_losses(losses)
-        if not torch.isfinite(loss):
-            bad = [k for k, v in log_vars.items()
-                   if not math.isfinite(float(v))]
-            raise FloatingPointError(
-                f'Non-finite loss at iteration {self.current_iteration() + 1} '
-                f'(1-based; {", ".join(bad)}). Training stopped before the '
-                f'update; the last checkpoint in the work dir is the last '
-                f'good state. Lower the learning rate or enable gradient '
-                f'clipping (optim_wrapper.clip_grad) and resume from it.')
+        if not torch.isfinite(loss.detach()):
+            check_finite_losses(log_vars)
         return loss, log_vars
