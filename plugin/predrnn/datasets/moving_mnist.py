@@ -1,0 +1,376 @@
+"""Moving MNIST (Srivastava et al., "Unsupervised Learning of Video
+Representations using LSTMs", ICML 2015), as used by PredRNN-V2.
+
+* ``split='train'``: clips generated on the fly from the MNIST training
+  digits; ``num_clips`` is a virtual epoch length. Clip ``i`` of epoch ``e``
+  is a pure function of ``(seed, e, i)``; the epoch arrives with the index
+  from :class:`~predrnn.datasets.EpochIndexSampler` (or
+  :class:`~predrnn.datasets.InfiniteEpochIndexSampler`), see
+  :mod:`predrnn.datasets.samplers`.
+* ``split='val'`` or ``'test'``: the standard fixed ``mnist_test_seq.npy``
+  when present (the only set on which metrics are comparable with published
+  numbers), otherwise a deterministic generated set cached under
+  ``data_root``, its digits taken from the MNIST test images (t10k) when
+  available.
+* Without any digit file the dataset runs out of the box on procedural
+  stand-in digits, with one warning saying so.
+"""
+import hashlib
+import json
+import logging
+import os
+import time
+from typing import Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.logging import print_log
+from torch.utils.data import Dataset
+
+from predrnn.registry import DATASETS
+from .clip_file import load_clip_file, read_clip_header, write_clip_file_atomic
+from .clip_generator import ClipGenerator
+from .digit_source import DigitBank, load_digit_bank, resolve_path, warn_once
+
+# Independent random streams; keys are always 4 words long because numpy's
+# SeedSequence treats [a, b, c] and [a, b, c, 0] as the same entropy.
+_TRAIN_CLIPS, _TEST_CLIPS = 0, 1
+_TRAIN_DIGITS, _TEST_DIGITS = 0, 1
+
+_DEFAULT_DIGITS = {
+    'train': 'train-images-idx3-ubyte.gz',
+    'test': 't10k-images-idx3-ubyte.gz',
+}
+_STANDARD = dict(image_size=64, num_digits=2, digit_size=28, step_length=0.1)
+_CACHE_CHUNK = 250
+
+Index = Union[int, Tuple[int, int], Sequence[int]]
+
+
+@DATASETS.register_module()
+class MovingMNIST(Dataset):
+    """Moving MNIST clips of bouncing digits.
+
+    Each item is ``dict(inputs=clip)`` where ``clip`` is a ``torch.uint8``
+    tensor of shape ``(T, C, H, W) = (in_frames + out_frames, 1, image_size,
+    image_size)`` with values 0..255. uint8 is the transport format chosen by
+    the project (4x less memory through workers and collation); the data
+    preprocessor scales to [0, 1] on the device.
+
+    Args:
+        data_root (str): Folder holding ``train-images-idx3-ubyte.gz``,
+            ``t10k-images-idx3-ubyte.gz`` and ``mnist_test_seq.npy`` (made by
+            ``python tools/prepare_data.py mmnist --data-root data``), and
+            where generated test sets are cached.
+            Defaults to ``'data/moving_mnist'``.
+        split (str): ``'train'``, ``'val'`` or ``'test'`` (``'val'`` is the
+            test set, as in the published protocol). Defaults to ``'train'``.
+        in_frames (int): Observed frames T_in. Defaults to 10.
+        out_frames (int): Predicted frames T_out. Defaults to 10.
+        image_size (int): Frame height and width. Defaults to 64.
+        num_digits (int): Digits per clip (any number >= 1).
+            Defaults to 2.
+        digit_size (int): Digit height and width; the images of the digit
+            file are resized to it. Defaults to 28.
+        step_length (float): Motion per frame as a fraction of the free
+            width ``image_size - digit_size``. Defaults to 0.1.
+        num_clips (int, optional): Clips per epoch (train) or in the test
+            set. None: 10000 for train and generated test sets, the whole
+            file for the standard one. Defaults to None.
+        digit_file (str, optional): MNIST-format IDX image file (relative to
+            ``data_root`` unless absolute; ``.gz`` optional). None: MNIST's
+            ``train-images-idx3-ubyte.gz`` for train and
+            ``t10k-images-idx3-ubyte.gz`` for val/test. Fashion-MNIST's files
+            give Moving Fashion-MNIST. Defaults to None.
+        test_file (str, optional): The standard fixed test set, used for
+            val/test when present and compatible with the configuration
+            (64 x 64, 2 digits of 28, step 0.1, at most 20 frames, MNIST
+            digits). None never uses it. Defaults to ``'mnist_test_seq.npy'``.
+        seed (int): Seed of generated clips and stand-in digits.
+            Defaults to 0.
+        num_stand_in_digits (int): Size of the stand-in digit bank used when
+            the digit file is missing. Defaults to 5000.
+        allow_stand_in (bool): Use the stand-in when the digit file is
+            missing; if False, raise instead. Defaults to True.
+    """
+
+    def __init__(self,
+                 data_root: str = 'data/moving_mnist',
+                 split: str = 'train',
+                 in_frames: int = 10,
+                 out_frames: int = 10,
+                 image_size: int = 64,
+                 num_digits: int = 2,
+                 digit_size: int = 28,
+                 step_length: float = 0.1,
+                 num_clips: Optional[int] = None,
+                 digit_file: Optional[str] = None,
+                 test_file: Optional[str] = 'mnist_test_seq.npy',
+                 seed: int = 0,
+                 num_stand_in_digits: int = 5000,
+                 allow_stand_in: bool = True) -> None:
+        if split not in ('train', 'val', 'test'):
+            raise ValueError(
+                f"split must be 'train', 'val' or 'test', got {split!r}")
+        if in_frames < 1 or out_frames < 0:
+            raise ValueError('in_frames must be >= 1 and out_frames >= 0, '
+                             f'got {in_frames} and {out_frames}')
+        self.data_root = data_root
+        self.split = split
+        self.in_frames = in_frames
+        self.out_frames = out_frames
+        self.num_frames = in_frames + out_frames
+        self.image_size = image_size
+        self.num_digits = num_digits
+        self.digit_size = digit_size
+        self.step_length = step_length
+        self.seed = seed
+        self._num_stand_in = num_stand_in_digits
+        self._allow_stand_in = allow_stand_in
+        self.is_train = split == 'train'
+        kind = 'train' if self.is_train else 'test'
+        self.digit_file = digit_file or _DEFAULT_DIGITS[kind]
+        self.digit_source: Optional[str] = None
+        self.test_set: Optional[str] = None
+
+        if self.is_train:
+            bank = self._load_digits(_TRAIN_DIGITS)
+            self.num_clips = 10000 if num_clips is None else num_clips
+            self._fixed = None
+            print_log(
+                f'MovingMNIST[train]: {self.num_clips} clips per epoch '
+                f'generated on the fly ({num_digits} digits from '
+                f'{bank.source}, seed {seed})',
+                logger='current')
+        else:
+            self._fixed = self._load_test_set(test_file, num_clips)
+            self.num_clips = self._fixed.shape[1]
+            # Workers started by 'spawn' or 'forkserver' re-open the file
+            # instead of receiving a pickled copy of the whole set.
+            self._fixed_path = getattr(self._fixed, 'filename', None)
+        if self.num_clips < 1:
+            raise ValueError(f'num_clips must be >= 1, got {self.num_clips}')
+
+    # ------------------------------------------------------------------
+    # Digits and the fixed test set
+    # ------------------------------------------------------------------
+
+    def _load_digits(self, stream: int) -> DigitBank:
+        bank = load_digit_bank(self.data_root, self.digit_file,
+                               self.digit_size, self.seed, stream,
+                               self._num_stand_in, self._allow_stand_in)
+        self.digit_source = bank.source
+        self._generator = ClipGenerator(bank.images, self.image_size,
+                                        self.num_digits, self.num_frames,
+                                        self.step_length)
+        return bank
+
+    def _standard_file(self, test_file: Optional[str]) -> Optional[str]:
+        """The standard test file if present and usable with this config.
+
+        A present but malformed file raises: a user who has it expects it.
+        """
+        if test_file is None:
+            return None
+        path = resolve_path(self.data_root, test_file)
+        if path is None:
+            return None
+        shape, _ = read_clip_header(path)
+        config = dict(
+            image_size=self.image_size,
+            num_digits=self.num_digits,
+            digit_size=self.digit_size,
+            step_length=self.step_length)
+        mismatch = [k for k, v in _STANDARD.items() if config[k] != v]
+        if self.digit_file != _DEFAULT_DIGITS['test']:
+            mismatch.append('digit_file')
+        if shape[2:] != (self.image_size, self.image_size):
+            mismatch.append(f'frames of {shape[2]} x {shape[3]}')
+        if self.num_frames > shape[0]:
+            mismatch.append(f'{self.num_frames} > {shape[0]} frames')
+        if mismatch:
+            print_log(
+                f'MovingMNIST[{self.split}]: the standard test file {path} '
+                f'does not match this configuration ({", ".join(mismatch)}); '
+                'using a generated test set instead',
+                logger='current',
+                level=logging.WARNING)
+            return None
+        return path
+
+    def _load_test_set(self, test_file: Optional[str],
+                       num_clips: Optional[int]) -> np.ndarray:
+        path = self._standard_file(test_file)
+        if path is not None:
+            clips = load_clip_file(path, self.image_size)
+            if num_clips is not None:
+                if num_clips > clips.shape[1]:
+                    raise ValueError(f'num_clips={num_clips} but {path} '
+                                     f'holds {clips.shape[1]} clips')
+                clips = clips[:, :num_clips]
+            self.test_set = 'standard'
+            print_log(
+                f'MovingMNIST[{self.split}]: standard test set {path} '
+                f'({clips.shape[1]} clips, first {self.num_frames} of '
+                f'{clips.shape[0]} frames); metrics are comparable with '
+                'published Moving MNIST numbers',
+                logger='current')
+            return clips
+        bank = self._load_digits(_TEST_DIGITS)
+        clips = self._generated_test_set(
+            bank, 10000 if num_clips is None else num_clips)
+        self.test_set = 'generated'
+        warn_once(
+            f'MovingMNIST[{self.split}]: no standard mnist_test_seq.npy '
+            f'usable, using a GENERATED fixed test set ({clips.shape[1]} '
+            f'clips, seed {self.seed}, digits from {bank.source}). Metrics '
+            'on it are NOT comparable with published Moving MNIST numbers, '
+            'which use the standard file.')
+        return clips
+
+    def _generated_test_set(self, bank: DigitBank,
+                            num_clips: int) -> np.ndarray:
+        """Load the cached generated test set, generating it first if
+        needed; the name hashes every parameter and the digits."""
+        key = dict(
+            version=1,
+            seed=self.seed,
+            num_clips=num_clips,
+            num_frames=self.num_frames,
+            image_size=self.image_size,
+            num_digits=self.num_digits,
+            step_length=self.step_length,
+            digits=hashlib.md5(bank.images.tobytes()).hexdigest())
+        digest = hashlib.md5(json.dumps(key, sort_keys=True).encode())
+        name = (f'generated_test_seq_{num_clips}x{self.num_frames}_'
+                f'{self.image_size}px_{self.num_digits}d_'
+                f'{digest.hexdigest()[:10]}.npy')
+        path = os.path.join(self.data_root, name)
+        shape = (self.num_frames, num_clips, self.image_size, self.image_size)
+        if os.path.isfile(path):
+            try:
+                clips = load_clip_file(path, self.image_size)
+                if clips.shape == shape:
+                    return clips
+            except ValueError:
+                pass  # A damaged cache is regenerated below.
+        print_log(
+            f'MovingMNIST[{self.split}]: generating the fixed test set '
+            f'({num_clips} clips) into {path}',
+            logger='current')
+        start = time.perf_counter()
+        try:
+            os.makedirs(self.data_root, exist_ok=True)
+            write_clip_file_atomic(path, shape, self._fill_test_set)
+            clips = load_clip_file(path, self.image_size)
+        except OSError as err:
+            print_log(
+                f'MovingMNIST[{self.split}]: cannot cache the test set in '
+                f'{self.data_root} ({err}); keeping it in memory',
+                logger='current',
+                level=logging.WARNING)
+            clips = np.empty(shape, np.uint8)
+            self._fill_test_set(clips)
+        print_log(
+            f'MovingMNIST[{self.split}]: generated in '
+            f'{time.perf_counter() - start:.1f} s',
+            logger='current')
+        return clips
+
+    def _fill_test_set(self, out: np.ndarray) -> None:
+        """Fill ``out`` (T, N, H, W): clip i drawn from key
+        ``(test stream, 0, i, seed)``."""
+        for start in range(0, out.shape[1], _CACHE_CHUNK):
+            stop = min(start + _CACHE_CHUNK, out.shape[1])
+            block = np.stack([
+                self._generator.generate(self._rng(_TEST_CLIPS, 0, i))
+                for i in range(start, stop)
+            ])
+            out[:, start:stop] = block.transpose(1, 0, 2, 3)
+
+    # ------------------------------------------------------------------
+    # Dataset protocol
+    # ------------------------------------------------------------------
+
+    def _rng(self, stream: int, epoch: int,
+             index: int) -> np.random.Generator:
+        return np.random.default_rng([stream, epoch, index, self.seed])
+
+    def get_clip(self, epoch: int, index: int) -> np.ndarray:
+        """Return clip ``index`` of ``epoch`` as a ``uint8 (T, H, W)`` array.
+
+        Training clips are generated from the key ``(train stream, epoch,
+        index, seed)``; val/test clips ignore the epoch.
+
+        Args:
+            epoch (int): Epoch (or pass) number, >= 0.
+            index (int): Clip index in ``[0, len(self))``.
+
+        Returns:
+            np.ndarray: ``uint8`` clip of shape ``(T, H, W)``.
+        """
+        if not -self.num_clips <= index < self.num_clips:
+            raise IndexError(f'clip index {index} out of range for '
+                             f'{self.num_clips} clips')
+        index %= self.num_clips
+        if self._fixed is not None:
+            return np.array(self._fixed[:self.num_frames, index])
+        if epoch < 0:
+            raise ValueError(f'epoch must be >= 0, got {epoch}')
+        return self._generator.generate(self._rng(_TRAIN_CLIPS, epoch, index))
+
+    def __getitem__(self, index: Index) -> dict:
+        """Return ``dict(inputs=uint8 tensor (T, 1, H, W))``.
+
+        Args:
+            index (int | tuple[int, int]): ``(epoch, index)`` as yielded by
+                :class:`~predrnn.datasets.EpochIndexSampler`, or a plain
+                index (epoch 0; for the train split this means the same
+                clips every epoch, hence a one-time warning).
+        """
+        if isinstance(index, (tuple, list)):
+            epoch, index = (int(v) for v in index)
+        else:
+            epoch, index = 0, int(index)
+            if self.is_train:
+                warn_once(
+                    'MovingMNIST[train] received plain indices: every epoch '
+                    'serves the clips of epoch 0. Use '
+                    "sampler=dict(type='EpochIndexSampler') (or "
+                    "'InfiniteEpochIndexSampler') for fresh clips each "
+                    'epoch.',
+                    key='plain-index')
+        clip = torch.from_numpy(self.get_clip(epoch, index))
+        return dict(inputs=clip.unsqueeze(1))
+
+    def __len__(self) -> int:
+        return self.num_clips
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        if state.get('_fixed_path'):
+            state['_fixed'] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self._fixed is None and not self.is_train:
+            self._fixed = load_clip_file(self._fixed_path)[:, :self.num_clips]
+
+    @property
+    def metainfo(self) -> dict:
+        """Description of the data, given to metrics as ``dataset_meta``.
+
+        ``comparable`` tells whether metrics can be compared with published
+        Moving MNIST numbers (val/test on the standard file only).
+        """
+        return dict(
+            dataset_name='MovingMNIST',
+            split=self.split,
+            in_frames=self.in_frames,
+            out_frames=self.out_frames,
+            image_size=self.image_size,
+            num_digits=self.num_digits,
+            digit_source=self.digit_source,
+            test_set=self.test_set,
+            comparable=self.test_set == 'standard')

@@ -1,0 +1,76 @@
+"""Helpers of the Moving MNIST tests, independent of the code under test
+(IDX header packed with ``struct``, trajectories re-derived from SPEC 8)."""
+import gzip
+import math
+import struct
+
+import numpy as np
+
+
+def write_idx(path, images, compress=False, magic=2051):
+    """Write ``(N, H, W)`` uint8 images as an MNIST IDX file."""
+    images = np.asarray(images, dtype=np.uint8)
+    data = struct.pack('>IIII', magic, *images.shape) + images.tobytes()
+    if compress:
+        data = gzip.compress(data)
+    with open(path, 'wb') as f:
+        f.write(data)
+    return path
+
+
+def random_digits(num, size=28, seed=0):
+    """Random sparse 'digits' with at least one bright pixel each."""
+    rng = np.random.default_rng(seed)
+    images = (rng.random((num, size, size)) < 0.3) * rng.integers(
+        1, 256, (num, size, size))
+    images[:, size // 2, size // 2] = 255
+    return images.astype(np.uint8)
+
+
+
+
+def spec_positions(x, y, theta, num_frames, free, step=0.1):
+    """Pixel offsets (rows, cols) of one digit, re-derived from SPEC 8 and
+    the issue: start at (x, y), velocity (sin, cos) of theta, clamp-and-flip
+    at 0 and 1, offsets truncated, frame 0 at the start."""
+    v_row, v_col = math.sin(theta), math.cos(theta)
+    rows, cols = [], []
+    for t in range(num_frames):
+        if t:
+            y, x = y + v_row * step, x + v_col * step
+            if x < 0:
+                x, v_col = 0.0, -v_col
+            if x > 1:
+                x, v_col = 1.0, -v_col
+            if y < 0:
+                y, v_row = 0.0, -v_row
+            if y > 1:
+                y, v_row = 1.0, -v_row
+        rows.append(int(y * free))
+        cols.append(int(x * free))
+    return rows, cols
+
+
+def spec_clip(digits, ids, xs, ys, thetas, num_frames, image_size,
+              step=0.1):
+    """A clip painted pixel-block by pixel-block with explicit loops."""
+    size = digits.shape[1]
+    free = image_size - size
+    clip = np.zeros((num_frames, image_size, image_size), np.uint8)
+    for idx, x, y, theta in zip(ids, xs, ys, thetas):
+        rows, cols = spec_positions(x, y, theta, num_frames, free, step)
+        for t in range(num_frames):
+            for i in range(size):
+                for j in range(size):
+                    r, c = rows[t] + i, cols[t] + j
+                    clip[t, r, c] = max(clip[t, r, c], digits[idx][i, j])
+    return clip
+
+
+def spec_draws(seed_key, num_digits, num_digits_in_bank):
+    """The documented draw order: u = random((n, 3)), then integers."""
+    rng = np.random.default_rng(seed_key)
+    u = rng.random((num_digits, 3))
+    ids = rng.integers(0, num_digits_in_bank, num_digits)
+    return (ids.tolist(), u[:, 0].tolist(), u[:, 1].tolist(),
+            (2 * math.pi * u[:, 2]).tolist())
