@@ -1,0 +1,28 @@
+"""Engine pieces: safe checkpoint loading, optim wrappers, optimizers, hooks.
+
+Importing this package allow-lists the types of mmengine checkpoints for
+``torch.load(weights_only=True)`` and makes mmengine's ``CheckpointLoader``
+use them (see :mod:`predrnn.engine.safe_checkpoint`), and registers timm's
+optimizers in the ``predrnn`` scope.
+"""
+from .autocast_optim_wrapper import AutocastOptimWrapper
+from .finite_loss import (FiniteLossCheckMixin, FiniteLossOptimWrapper,
+                          check_finite_losses)
+from .non_finite_loss_hook import NonFiniteLossHook
+from .runtime_info import get_current_iter
+from .safe_checkpoint import (SAFE_ATTRIBUTES, CorruptCheckpointError,
+                              UnsafeCheckpointError, install_safe_loaders,
+                              load_checkpoint_safely, register_safe_globals,
+                              safe_globals_list)
+from .timm_optimizers import TIMM_OPTIMIZERS, register_timm_optimizers
+
+register_safe_globals()
+install_safe_loaders()
+
+__all__ = [
+    'AutocastOptimWrapper', 'FiniteLossCheckMixin', 'FiniteLossOptimWrapper',
+    'check_finite_losses', 'NonFiniteLossHook', 'get_current_iter',
+    'SAFE_ATTRIBUTES', 'CorruptCheckpointError', 'UnsafeCheckpointError',
+    'install_safe_loaders', 'load_checkpoint_safely', 'register_safe_globals',
+    'safe_globals_list', 'TIMM_OPTIMIZERS', 'register_timm_optimizers'
+]
