@@ -274,3 +274,63 @@ def test_registered():
     net = MODELS.build(dict(type='PredRNNNet', in_channels=4, num_hidden=4,
                             num_layers=2, kernel_size=3, decouple=True))
     assert isinstance(net, PredRNNNet) and hasattr(net, 'adapter')
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_memory_layout_is_the_same_function(channels_last):
+    """Both memory formats match the SPEC reference rollout."""
+    net = _net()
+    net.memory_format = (torch.channels_last if channels_last
+                         else torch.contiguous_format)
+    frames, mask = _frames(), _random_mask()
+    preds, loss = net(frames, mask, return_decouple_loss=True)
+    exp, deltas, _ = ref_rollout(net.state_dict(), frames, mask, LAYERS)
+    torch.testing.assert_close(preds, exp, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(
+        loss.item(), ref_decouple(deltas, net.adapter.weight.detach()),
+        rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize('decouple', [False, True])
+def test_activation_checkpointing_same_loss_and_gradients(decouple):
+    """Recomputing each step in backward changes memory, not the math."""
+    frames, mask = _frames(), _random_mask()
+    results = []
+    for checkpointed in (False, True):
+        net = _net(decouple=decouple)
+        net.activation_checkpointing = checkpointed
+        preds, cos = net(frames, mask, return_decouple_loss=decouple)
+        loss = ((preds - frames[:, 1:])**2).mean()
+        if decouple:
+            loss = loss + 0.1 * cos
+        loss.backward()
+        results.append((loss.detach(),
+                        {n: p.grad.clone() for n, p in net.named_parameters()}))
+    (loss_a, grads_a), (loss_b, grads_b) = results
+    torch.testing.assert_close(loss_a, loss_b, rtol=1e-12, atol=0)
+    assert grads_a.keys() == grads_b.keys()
+    for name in grads_a:
+        torch.testing.assert_close(grads_a[name], grads_b[name], rtol=1e-10,
+                                   atol=1e-12, msg=name)
+    assert any(g.abs().sum() > 0 for g in grads_a.values())
+
+
+def test_activation_checkpointing_stores_less():
+    """Tensors kept for backward: every step recomputed, only the states
+    between steps stay (counted through autograd's saved-tensor hooks)."""
+    frames, mask = _frames(b=2), _random_mask()
+
+    def saved_bytes(checkpointed):
+        net = _net()
+        net.activation_checkpointing = checkpointed
+        seen = {}
+
+        def pack(t):
+            seen[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+            return t
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            net(frames, mask, return_decouple_loss=True)
+        return sum(seen.values())
+
+    assert saved_bytes(True) < 0.5 * saved_bytes(False)

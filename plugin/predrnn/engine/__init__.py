@@ -5,7 +5,7 @@ Importing this package allow-lists the types of mmengine checkpoints for
 use them (see :mod:`predrnn.engine.safe_checkpoint`), and registers timm's
 optimizers in the ``predrnn`` scope.
 """
-from .autocast_optim_wrapper import AutocastOptimWrapper
+from .autocast_optim_wrapper import AutocastOptimWrapper, cpu_has_native_bf16
 from .finite_loss import (FiniteLossCheckMixin, FiniteLossOptimWrapper,
                           check_finite_losses)
 from .non_finite_loss_hook import NonFiniteLossHook
@@ -20,7 +20,7 @@ register_safe_globals()
 install_safe_loaders()
 
 __all__ = [
-    'AutocastOptimWrapper', 'FiniteLossCheckMixin', 'FiniteLossOptimWrapper',
+    'AutocastOptimWrapper', 'cpu_has_native_bf16', 'FiniteLossCheckMixin', 'FiniteLossOptimWrapper',
     'check_finite_losses', 'NonFiniteLossHook', 'get_current_iter',
     'SAFE_ATTRIBUTES', 'CorruptCheckpointError', 'UnsafeCheckpointError',
     'install_safe_loaders', 'load_checkpoint_safely', 'register_safe_globals',

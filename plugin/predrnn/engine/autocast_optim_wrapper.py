@@ -6,7 +6,10 @@ runs the forward pass under ``torch.autocast(device_type, dtype)`` for any
 device autocast supports:
 
 * CPU: ``bfloat16`` by default. bfloat16 has float32's exponent range, so
-  gradients do not underflow and no ``GradScaler`` is used.
+  gradients do not underflow and no ``GradScaler`` is used. Only CPUs with
+  native bf16 arithmetic (AVX512-BF16 or AMX: recent Xeons, AMD Zen 4 and
+  later) run it faster than float32; elsewhere oneDNN emulates it, many
+  times slower (see BENCHMARKS.md), and a warning says so.
 * CUDA: ``float16`` by default (as ``AmpOptimWrapper``), with a dynamic
   ``GradScaler`` exactly as ``AmpOptimWrapper`` does (``loss_scale``,
   unscale before gradient clipping, scaler state in the checkpoint);
@@ -16,17 +19,27 @@ Only the computation inside the context is cast: parameters, gradients,
 optimizer state and checkpoints stay float32. Losses should be computed in
 float32 (autocast already does so for ``mse_loss``).
 """
+import logging
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, Optional, Union
 
 import torch
 import torch.nn as nn
+from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 
 from predrnn.registry import OPTIM_WRAPPERS
 from .finite_loss import FiniteLossCheckMixin
 
-__all__ = ['AutocastOptimWrapper']
+__all__ = ['AutocastOptimWrapper', 'cpu_has_native_bf16']
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU has bf16 instructions (AVX512-BF16 or AMX tiles)."""
+    cpu = getattr(torch, 'cpu', None)
+    return any(
+        getattr(cpu, name, lambda: False)()
+        for name in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'))
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -74,6 +87,13 @@ class AutocastOptimWrapper(FiniteLossCheckMixin, OptimWrapper):
         self.loss_scaler: Optional[torch.amp.GradScaler] = None
         if self.cast_dtype == torch.float16:
             self.loss_scaler = self._build_scaler(loss_scale)
+        if (self.device_type == 'cpu' and self.cast_dtype == torch.bfloat16
+                and not cpu_has_native_bf16()):
+            print_log(
+                'AutocastOptimWrapper: this CPU has no native bf16 '
+                '(AVX512-BF16/AMX); bf16 convolutions are emulated and run '
+                'many times slower than float32. Train without --amp here.',
+                logger='current', level=logging.WARNING)
 
     def _infer_device_type(self) -> str:
         """Device type of the first parameter of the optimizer."""

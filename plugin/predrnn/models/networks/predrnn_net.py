@@ -10,6 +10,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+from torch.utils.checkpoint import checkpoint
 
 from predrnn.registry import MODELS
 from ..cells import SpatioTemporalLSTMCellV2
@@ -32,6 +33,15 @@ class PredRNNNet(nn.Module):
             with ``layer_norm``.
         decouple (bool): Build the shared adapter ``W_dec`` and return the
             memory decoupling loss (PredRNN-V2). Defaults to False.
+        channels_last (bool): Run the recurrence in the channels-last
+            (NHWC) memory format. Same function; oneDNN's and cuDNN's
+            convolutions are faster on it (about 1.2x for this model on an
+            AVX2 CPU, see BENCHMARKS.md). Defaults to True.
+        activation_checkpointing (bool): While gradients are recorded, keep
+            only the states between time steps and recompute each step's
+            layer stack in the backward pass: several times less training
+            memory for one extra forward pass (see BENCHMARKS.md). Same
+            function and gradients. Defaults to False.
     """
 
     def __init__(self,
@@ -41,7 +51,9 @@ class PredRNNNet(nn.Module):
                  kernel_size: int = 5,
                  layer_norm: bool = False,
                  spatial_size: Optional[Tuple[int, int]] = None,
-                 decouple: bool = False) -> None:
+                 decouple: bool = False,
+                 channels_last: bool = True,
+                 activation_checkpointing: bool = False) -> None:
         super().__init__()
         hidden = ([num_hidden] * num_layers if isinstance(num_hidden, int)
                   else list(num_hidden))
@@ -57,6 +69,9 @@ class PredRNNNet(nn.Module):
         self.in_channels = in_channels
         self.num_hidden: List[int] = hidden
         self.decouple = decouple
+        self.memory_format = (torch.channels_last if channels_last else
+                              torch.contiguous_format)
+        self.activation_checkpointing = activation_checkpointing
         self.cell_list = nn.ModuleList(
             SpatioTemporalLSTMCellV2(
                 in_channels if i == 0 else hidden[i - 1], hidden[i],
@@ -93,29 +108,72 @@ class PredRNNNet(nn.Module):
                              f'{(b, t_total - 1)}, got {tuple(gt_mask.shape)}.')
         if return_decouple_loss and not self.decouple:
             raise ValueError('This network was built with decouple=False.')
+        # One layout change for the whole clip instead of one per step:
+        # frames[:, t] is then a channels-last (B, C', H', W') view.
+        if self.memory_format is torch.channels_last:
+            frames = frames.permute(0, 1, 3, 4, 2).contiguous().permute(
+                0, 1, 4, 2, 3)
         mask = gt_mask.to(frames.dtype)[:, :, None, None, None]
-        zeros = [frames.new_zeros(b, ch, height, width) for ch in self.num_hidden]
-        h, c = list(zeros), list(zeros)
-        memory = zeros[0]
-        deltas_c, deltas_m, preds = [], [], []
+        h = [self._zeros(frames, ch) for ch in self.num_hidden]
+        c = [self._zeros(frames, ch) for ch in self.num_hidden]
+        memory = self._zeros(frames, self.num_hidden[0])
+        checkpointed = (self.activation_checkpointing
+                        and torch.is_grad_enabled())
+        cosine_sums, preds = [], []
         x_hat = None
         for t in range(t_total - 1):
             if t == 0:
                 x = frames[:, 0]
             else:
                 x = mask[:, t] * frames[:, t] + (1 - mask[:, t]) * x_hat
-            for layer, cell in enumerate(self.cell_list):
-                inp = x if layer == 0 else h[layer - 1]
-                h[layer], c[layer], memory, d_c, d_m = cell(
-                    inp, h[layer], c[layer], memory)
-                if return_decouple_loss:
-                    deltas_c.append(d_c)
-                    deltas_m.append(d_m)
-            x_hat = self.conv_last(h[-1])
+            if checkpointed:
+                # No randomness inside a step: no RNG state to preserve.
+                x_hat, h, c, memory, cos = checkpoint(
+                    self._step, x, h, c, memory, return_decouple_loss,
+                    use_reentrant=False, preserve_rng_state=False)
+            else:
+                x_hat, h, c, memory, cos = self._step(
+                    x, h, c, memory, return_decouple_loss)
             preds.append(x_hat)
+            if cos is not None:
+                cosine_sums.append(cos)
         loss = None
         if return_decouple_loss:
-            # one adapter call over all steps and layers at once
-            loss = decoupling_loss(self.adapter(torch.cat(deltas_c)),
-                                   self.adapter(torch.cat(deltas_m)))
+            # every (step, layer) term averages the same number of
+            # (sample, channel) cosines, so the mean of the per-term means
+            # is the mean over steps, layers, samples and channels
+            loss = torch.stack(cosine_sums).sum() / (
+                (t_total - 1) * len(self.cell_list))
         return torch.stack(preds, dim=1), loss
+
+    def _zeros(self, like: torch.Tensor, channels: int) -> torch.Tensor:
+        """A zero state ``(B, channels, H', W')`` in the working layout."""
+        b, _, _, height, width = like.shape
+        return torch.zeros(b, channels, height, width, dtype=like.dtype,
+                           device=like.device).contiguous(
+                               memory_format=self.memory_format)
+
+    def _step(self, x: torch.Tensor, h: List[torch.Tensor],
+              c: List[torch.Tensor], memory: torch.Tensor,
+              with_decoupling: bool
+              ) -> Tuple[torch.Tensor, List[torch.Tensor], List[torch.Tensor],
+                         torch.Tensor, Optional[torch.Tensor]]:
+        """One time step through every layer (the zigzag path).
+
+        Returns the prediction of the next frame, the new ``h`` and ``c`` of
+        every layer, the memory leaving the top layer and, with
+        ``with_decoupling``, the sum over layers of the mean absolute cosine
+        between the adapted increments. The adapter runs once per layer on
+        tensors autograd keeps anyway, rather than on a concatenation of all
+        steps (which would store every increment a second time).
+        """
+        h, c = list(h), list(c)
+        cos_sum = None
+        for layer, cell in enumerate(self.cell_list):
+            inp = x if layer == 0 else h[layer - 1]
+            h[layer], c[layer], memory, d_c, d_m = cell(
+                inp, h[layer], c[layer], memory)
+            if with_decoupling:
+                cos = decoupling_loss(self.adapter(d_c), self.adapter(d_m))
+                cos_sum = cos if cos_sum is None else cos_sum + cos
+        return self.conv_last(h[-1]), h, c, memory, cos_sum

@@ -48,6 +48,11 @@ class PredRNN(BaseModel):
             authors take a second optimizer step on the reversed clip; here
             both halves share one step (one forward over ``2B`` clips, the
             same mask for a clip and its reversal). Defaults to False.
+        channels_last (bool): Run the core in the NHWC memory format
+            (faster convolutions, same function). Defaults to True.
+        activation_checkpointing (bool): Recompute each time step in the
+            backward pass instead of storing its activations: much less
+            training memory for one extra forward pass. Defaults to False.
         data_preprocessor (dict): Defaults to
             ``VideoDataPreprocessor(patch_size=4)``.
         init_cfg (dict, optional): mmengine weight initialisation.
@@ -66,6 +71,8 @@ class PredRNN(BaseModel):
                  frame_size: Optional[Tuple[int, int]] = None,
                  sampling: Optional[ConfigType] = None,
                  reverse_input: bool = False,
+                 channels_last: bool = True,
+                 activation_checkpointing: bool = False,
                  data_preprocessor: Optional[ConfigType] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
@@ -90,7 +97,9 @@ class PredRNN(BaseModel):
             in_channels=frame_channels * self.patch_size ** 2,
             num_hidden=num_hidden, num_layers=num_layers,
             kernel_size=kernel_size, layer_norm=layer_norm,
-            spatial_size=spatial, decouple=self.decouple)
+            spatial_size=spatial, decouple=self.decouple,
+            channels_last=channels_last,
+            activation_checkpointing=activation_checkpointing)
         if sampling is None:
             sampling = self.default_sampling()
         self.sampling: BaseCurriculum = build_component(sampling)
