@@ -11,7 +11,8 @@ from mmengine.logging import print_log
 from .idx_io import read_idx_images
 from .stand_in_digits import make_stand_in_digits
 
-PREPARE_COMMAND = 'python tools/prepare_data.py mmnist --data-root data'
+PREPARE_COMMAND = ('python tools/prepare_data.py mmnist --data-root data '
+                   '(mfmnist for Moving Fashion-MNIST)')
 
 _warned = set()
 
