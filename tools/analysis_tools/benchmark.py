@@ -27,6 +27,9 @@ implementations interleaved so that drift on a shared machine hits both):
   clips/s.
 * ``identical``: the largest absolute difference of fp32 predictions of both
   implementations on the same weights and clips (float32 round-off).
+* ``--checkpoint``: the MSE per frame of fp32 and of bf16-autocast
+  predictions of those weights on the first ``--num-test-clips`` test clips
+  of the config, and their relative difference (target: under 1%).
 * data and metric: clips/s of Moving MNIST generation and of the metric, as
   a share of the model's time per clip (they must stay far below 10%).
 
@@ -67,6 +70,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='cpu or cuda; default cuda when available')
     parser.add_argument('--skip-memory', action='store_true')
     parser.add_argument('--skip-train', action='store_true')
+    parser.add_argument('--skip-speed', action='store_true',
+                        help='no timing (e.g. only --checkpoint accuracy)')
+    parser.add_argument('--checkpoint',
+                        help='trained weights for the bf16 accuracy check')
+    parser.add_argument('--num-test-clips', type=int, default=64)
     parser.add_argument('--json', help='also write the results here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     # internal: one memory measurement in a fresh process
@@ -249,6 +257,35 @@ def identical_predictions(cfg, device: str) -> float:
     return float((mine - theirs).abs().max())
 
 
+def bf16_accuracy(cfg, args, device: str) -> Dict[str, float]:
+    """MSE per frame of fp32 and bf16 predictions of a trained checkpoint."""
+    from predrnn.engine import load_checkpoint_safely
+    from predrnn.registry import DATASETS
+    ours, _ = build_pair(cfg, device)
+    state = load_checkpoint_safely(args.checkpoint)
+    ours.load_state_dict(state.get('state_dict', state))
+    ours.eval()
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    count = min(args.num_test_clips, len(dataset))
+    clips = torch.stack([dataset[i]['inputs'] for i in range(count)])
+    results = {}
+    for dtype in ('fp32', 'bf16'):
+        cast = (torch.autocast(device.split(':')[0], dtype=torch.bfloat16)
+                if dtype == 'bf16' else nullcontext())
+        errors = []
+        for batch in clips.split(args.batch):
+            batch = batch.to(device)
+            with cast:
+                preds = ours_infer(ours, batch)()
+            gt = batch[:, ours.in_frames:].float() / 255.
+            future = preds[:, ours.in_frames - 1:].float()
+            errors.append(((future - gt)**2).sum(dim=(2, 3, 4)).flatten())
+        results[f'accuracy/{dtype}_mse'] = float(torch.cat(errors).mean())
+    results['accuracy/bf16_rel_diff'] = abs(
+        results['accuracy/bf16_mse'] / results['accuracy/fp32_mse'] - 1)
+    return results
+
+
 def memory_child(cfg, args, device: str) -> float:
     """MB that one training step adds to the peak (run in a fresh process)."""
     name = args.memory_of
@@ -291,14 +328,17 @@ def measure_memory(args) -> Dict[str, float]:
 
 
 def data_and_metric_rates(cfg, ours, device: str) -> Dict[str, float]:
-    """clips/s of Moving MNIST generation and of the metric."""
-    from predrnn.datasets import MovingMNIST
+    """clips/s of Moving MNIST training-clip generation (the config's test
+    dataset settings, stand-in digits unless the data root has MNIST) and
+    of the metric on those clips."""
+    from predrnn.registry import DATASETS
     from predrnn.evaluation import VideoPredictionMetric
-    h, _ = frame_size(cfg)
+    dataset_cfg = cfg.test_dataloader.dataset.copy()
+    dataset_cfg.update(split='train', num_clips=400)
     with tempfile.TemporaryDirectory() as root:
-        data = MovingMNIST(data_root=root, split='train', image_size=h,
-                           in_frames=ours.in_frames,
-                           out_frames=ours.out_frames, num_clips=400)
+        if not osp.isdir(dataset_cfg.get('data_root', '')):
+            dataset_cfg['data_root'] = root
+        data = DATASETS.build(dataset_cfg)
         data[(0, 0)]
         start = time.perf_counter()
         clips = [data[(0, i)]['inputs'] for i in range(400)]
@@ -352,6 +392,11 @@ def report(results: Dict[str, float], macs: float, device: str) -> None:
                 print(f'bf16 ours vs fp32 baseline, {mode}: {ratio:.2f}x')
     print(f'fp32 predictions, max |ours - baseline|: '
           f'{results["identical/max_abs_diff"]:.2e}')
+    if 'accuracy/fp32_mse' in results:
+        print(f'checkpoint MSE per frame: fp32 '
+              f'{results["accuracy/fp32_mse"]:.4f}, bf16 '
+              f'{results["accuracy/bf16_mse"]:.4f} (relative difference '
+              f'{100 * results["accuracy/bf16_rel_diff"]:.3f}%)')
     for mode in ('train', 'infer'):
         key = f'fp32/{mode}/ours'
         if key in results:
@@ -377,11 +422,13 @@ def main(argv=None) -> Dict[str, float]:
         if device == 'cpu' and not cpu_has_native_bf16():
             print('warning: this CPU has no native bf16 (AVX512-BF16/AMX): '
                   'bf16 convolutions are emulated and much slower than fp32.')
-    for dtype in dtypes:
+    for dtype in dtypes if not args.skip_speed else ():
         for key, value in measure_speed(cfg, args, device, dtype).items():
             results[f'{dtype}/{key}'] = value
     results['identical/max_abs_diff'] = identical_predictions(cfg, device)
-    if not args.skip_memory and not args.skip_train:
+    if args.checkpoint:
+        results.update(bf16_accuracy(cfg, args, device))
+    if not (args.skip_memory or args.skip_train or args.skip_speed):
         results.update(measure_memory(args))
     ours, _ = build_pair(cfg, 'cpu')
     results.update(data_and_metric_rates(cfg, ours, device))
