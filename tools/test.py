@@ -60,12 +60,23 @@ def build_config(args) -> Config:
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.show_dir:
+        # replace the config's hook, however it is named; the scope prefix
+        # makes ours build in any default scope, not only 'predrnn'
         hooks = [h for h in cfg.get('custom_hooks', [])
-                 if h.get('type') != 'VideoVisualizationHook']
-        hooks.append(dict(type='VideoVisualizationHook',
+                 if not _is_visualization_hook(h)]
+        hooks.append(dict(type='predrnn.VideoVisualizationHook',
                           num_clips=args.show_num, out_dir=args.show_dir))
         cfg.custom_hooks = hooks
     return cfg
+
+
+def _is_visualization_hook(hook) -> bool:
+    """Whether a hook config is a VideoVisualizationHook (bare name,
+    ``'predrnn.'``-prefixed name or the class itself)."""
+    hook_type = hook.get('type') if isinstance(hook, dict) else None
+    name = getattr(hook_type, '__name__', hook_type)
+    return isinstance(name, str) and (
+        name.rsplit('.', 1)[-1] == 'VideoVisualizationHook')
 
 
 def print_table(metrics: dict) -> None:

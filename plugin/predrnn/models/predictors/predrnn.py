@@ -12,7 +12,7 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 
 from predrnn.engine.finite_loss import check_finite_losses
-from predrnn.registry import MODELS
+from predrnn.registry import MODELS, SCOPE
 from ..curricula import BaseCurriculum, inference_mask
 from ..networks import PredRNNNet
 from ..utils import (CheckpointFormatError, describe_mismatch,
@@ -22,9 +22,15 @@ ConfigType = Union[dict, Any]
 
 
 def build_component(cfg: ConfigType) -> Any:
-    """Build ``cfg`` from the plugin's registry (falls back to mmengine's),
-    so bare type names work whatever the caller's default scope."""
-    return MODELS.build(cfg) if isinstance(cfg, dict) else cfg
+    """Build a nested component (data preprocessor, curriculum) from the
+    plugin's registry with ``_scope_='predrnn'``, so bare type names work
+    whatever the caller's default scope (e.g. a config outside the
+    ``predrnn`` scope naming only ``type='predrnn.PredRNNv2'``)."""
+    if not isinstance(cfg, dict):
+        return cfg
+    cfg = dict(cfg)
+    cfg.setdefault('_scope_', SCOPE)
+    return MODELS.build(cfg)
 
 
 @MODELS.register_module()
