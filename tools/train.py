@@ -12,9 +12,14 @@ import argparse
 import importlib.util
 import os
 import os.path as osp
+from unittest import mock
 
+import torch
+import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
+from mmengine.dist import init_dist
 from mmengine.runner import Runner
+from mmengine.utils.dl_utils import set_multi_processing
 
 
 def parse_args(argv=None):
@@ -34,7 +39,10 @@ def parse_args(argv=None):
                         'train_cfg.max_iters=1000')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        help='job launcher for distributed training')
+                        help='job launcher for distributed training; on '
+                        'machines without CUDA the process group uses the '
+                        "'gloo' backend instead of the config's "
+                        'env_cfg.dist_cfg.backend')
     parser.add_argument('--seed', type=int, help='random seed')
     parser.add_argument('--deterministic', action='store_true',
                         help='deterministic cuDNN/algorithms (slower)')
@@ -54,6 +62,9 @@ def build_config(args) -> Config:
     check_top_level_keys(cfg)
     check_clip_shapes(cfg)
     cfg.launcher = args.launcher
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        # NCCL needs GPUs: distributed CPU training goes through gloo
+        cfg.merge_from_dict({'env_cfg.dist_cfg.backend': 'gloo'})
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -79,9 +90,31 @@ def build_config(args) -> Config:
     return cfg
 
 
+def init_dist_without_cuda(cfg: Config) -> None:
+    """Start the process group of a distributed run on a machine without
+    CUDA.
+
+    mmengine's ``init_dist`` (called by the Runner) always calls
+    ``torch.cuda.set_device(local_rank)``, which raises without CUDA. Here it
+    runs with ``set_device`` a no-op (there is no device to select); the
+    Runner then finds the process group started and keeps it.
+    """
+    if (cfg.launcher == 'none' or torch.cuda.is_available()
+            or torch_dist.is_initialized()):
+        return
+    env_cfg = cfg.get('env_cfg') or {}
+    # as Runner.setup_env: multi-processing settings first (init_dist would
+    # otherwise pick 'spawn' and the Runner warn when it sets the config's)
+    set_multi_processing(**env_cfg.get('mp_cfg', {}), distributed=True)
+    dist_cfg = dict(env_cfg.get('dist_cfg') or {}, backend='gloo')
+    with mock.patch.object(torch.cuda, 'set_device', lambda device: None):
+        init_dist(cfg.launcher, **dist_cfg)
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_config(args)
+    init_dist_without_cuda(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

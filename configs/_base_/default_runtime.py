@@ -7,9 +7,12 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     # tools/train.py switches to 'gloo' on machines without CUDA
     dist_cfg=dict(backend='nccl'))
-# mmengine's DDP wrapper, but also valid on CPU (gloo)
+# mmengine's DDP wrapper, but also valid on CPU (gloo). The scope prefix is
+# needed: Runner.wrap_model looks the type up with MODEL_WRAPPERS.get() in
+# mmengine's root registry, which ignores the default scope.
 model_wrapper_cfg = dict(
-    type='DeviceAgnosticDistributedDataParallel', broadcast_buffers=False,
+    type='predrnn.DeviceAgnosticDistributedDataParallel',
+    broadcast_buffers=False,
     find_unused_parameters=False)
 
 default_hooks = dict(
@@ -21,7 +24,10 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', by_epoch=False, interval=5000,
         max_keep_ckpts=3, save_best='mse', rule='less'),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # random numbers of iteration i (curriculum masks) depend only on
+    # (seed, i): a resumed run repeats the uninterrupted one exactly
+    iteration_seed=dict(type='IterationSeedHook'))
 
 visualizer = dict(
     type='VideoVisualizer', vis_backends=[dict(type='LocalVisBackend')])

@@ -4,8 +4,9 @@
 # (25000, 50000, alpha 2500), Adam 1e-4, batch 8, 80000 iterations, every
 # iteration also trained on the time-reversed clip (reverse_input).
 # Paper: MSE 48.4 / SSIM 0.891 per frame on mnist_test_seq.npy.
-# Time: about 9 h on one H100 in bf16 (see BENCHMARKS.md); far too slow for
-# a CPU, use configs/mmnist/predrnnv2_cpu_quick.py there.
+# Time: one GPU is the intended hardware (GPU time not measured yet, see
+# BENCHMARKS.md); on a 2-core CPU an iteration takes about a minute, so use
+# configs/mmnist/predrnnv2_cpu_quick.py there.
 _base_ = [
     '../_base_/models/predrnnv2.py', '../_base_/datasets/mmnist.py',
     '../_base_/schedules/adam_80k.py', '../_base_/default_runtime.py'
