@@ -215,3 +215,27 @@ def test_cells_are_registered():
     assert isinstance(MODELS.build(dict(type='SpatioTemporalLSTMCell',
                                         in_channels=2, num_hidden=4)),
                       SpatioTemporalLSTMCell)
+
+
+@pytest.mark.parametrize('layer_norm', [False, True])
+@pytest.mark.parametrize('missing', ['h', 'c', 'm', 'hcm'])
+def test_none_state_is_zero_state(layer_norm, missing):
+    """``None`` (the first step) is the same function as an all-zero state;
+    without layer norm the convolutions of zeros are skipped."""
+    cell = _cell(SpatioTemporalLSTMCellV2, layer_norm)
+    x, h, c, m = _inputs()
+    zero = dict(h=h, c=c, m=m)
+    given = dict(h=h, c=c, m=m)
+    for name in missing:
+        zero[name] = torch.zeros_like(zero[name])
+        given[name] = None
+    exp = cell(x, **zero)
+    calls = []
+    for conv in (cell.conv_h, cell.conv_m):
+        conv.register_forward_hook(lambda mod, inp, out: calls.append(mod))
+    out = cell(x, **given)
+    for a, b in zip(out, exp):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
+    if not layer_norm:
+        assert (cell.conv_h in calls) == ('h' not in missing)
+        assert (cell.conv_m in calls) == ('m' not in missing)

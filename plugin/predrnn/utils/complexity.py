@@ -45,9 +45,11 @@ def count_complexity(model: nn.Module, shape: Tuple[int, int, int, int],
         max_depth (int): Depth of the per-module table. Defaults to 3.
 
     Returns:
-        dict: ``flops`` (as the reference implementations count: their
-        forward always applies the decoupling adapter), ``flops_inference``
-        (adapter skipped), ``params`` and ``table`` (per module, str).
+        dict: ``flops`` (as the reference implementations count and
+        publish: their forward always applies the decoupling adapter and
+        convolves the all-zero first states), ``flops_inference`` (what our
+        inference executes: no adapter, no convolutions of zeros),
+        ``params`` and ``table`` (per module, of ``flops``, str).
     """
     t, c, h, w = shape
     if t != model.total_frames or c != model.frame_channels:
@@ -59,12 +61,24 @@ def count_complexity(model: nn.Module, shape: Tuple[int, int, int, int],
     device = next(model.parameters()).device
     patched = patch_frames(torch.zeros(1, t, c, h, w, device=device),
                            model.patch_size)
-    with torch.no_grad():  # one traced rollout, adapter included
-        analysis = FlopCountAnalysis(_Rollout(model, True), (patched, ))
-        analysis.unsupported_ops_warnings(False)
-        analysis.uncalled_modules_warnings(False)
-        flops = analysis.total()
-        adapter = analysis.by_module().get('model.net.adapter', 0)
-    return dict(flops=flops, flops_inference=flops - adapter,
-                params=parameter_count(model)[''],
-                table=flop_count_table(analysis, max_depth=max_depth))
+    skip = model.net.skip_zero_states
+    try:  # fvcore traces lazily: evaluate while the flag is set
+        with torch.no_grad():
+            model.net.skip_zero_states = False
+            analysis = _analysis(_Rollout(model, True), patched)
+            flops = analysis.total()
+            table = flop_count_table(analysis, max_depth=max_depth)
+            model.net.skip_zero_states = True
+            executed = _analysis(_Rollout(model, False), patched).total()
+    finally:
+        model.net.skip_zero_states = skip
+    return dict(flops=flops, flops_inference=executed,
+                params=parameter_count(model)[''], table=table)
+
+
+def _analysis(module: nn.Module, patched: torch.Tensor) -> FlopCountAnalysis:
+    """fvcore's analysis of one traced rollout, warnings off."""
+    analysis = FlopCountAnalysis(module, (patched, ))
+    analysis.unsupported_ops_warnings(False)
+    analysis.uncalled_modules_warnings(False)
+    return analysis

@@ -72,32 +72,54 @@ class SpatioTemporalLSTMCell(nn.Module):
             return (channels, *spatial_size) if layer_norm else None
 
         self.num_hidden = ch
+        self.layer_norm = layer_norm
         self.conv_x = conv_block(in_channels, 7 * ch, kernel_size, norm(7 * ch))
         self.conv_h = conv_block(ch, 4 * ch, kernel_size, norm(4 * ch))
         self.conv_m = conv_block(ch, 3 * ch, kernel_size, norm(3 * ch))
         self.conv_o = conv_block(2 * ch, ch, kernel_size, norm(ch))
         self.conv_last = nn.Conv2d(2 * ch, ch, 1, bias=False)
 
-    def step(self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
-             m: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """One step; returns ``(h', c', m', dC, dM)``, each ``(B, Ch, H, W)``."""
+    def step(self, x: torch.Tensor, h: Optional[torch.Tensor],
+             c: Optional[torch.Tensor],
+             m: Optional[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
+        """One step; returns ``(h', c', m', dC, dM)``, each ``(B, Ch, H, W)``.
+
+        ``h``, ``c`` or ``m`` may be ``None`` for an all-zero state (the
+        first time step): without layer norm a convolution of zeros is zero,
+        so ``conv_h`` / ``conv_m`` are skipped, the same function for less
+        work. With layer norm (LayerNorm of zeros is its bias) the zeros are
+        materialised and convolved as usual.
+        """
+        if self.layer_norm:
+            h, c, m = (x.new_zeros(x.shape[0], self.num_hidden, *x.shape[2:])
+                       if s is None else s for s in (h, c, m))
         i_x, f_x, g_x, i_xp, f_xp, g_xp, o_x = torch.split(
             self.conv_x(x), self.num_hidden, dim=1)
-        i_h, f_h, g_h, o_h = torch.split(self.conv_h(h), self.num_hidden, 1)
-        i_m, f_m, g_m = torch.split(self.conv_m(m), self.num_hidden, dim=1)
+        if h is None:
+            i_h = f_h = g_h = o_h = 0.
+        else:
+            i_h, f_h, g_h, o_h = torch.split(self.conv_h(h), self.num_hidden,
+                                             dim=1)
+        if m is None:
+            i_m = f_m = g_m = 0.
+        else:
+            i_m, f_m, g_m = torch.split(self.conv_m(m), self.num_hidden, dim=1)
 
         delta_c = torch.sigmoid(i_x + i_h) * torch.tanh(g_x + g_h)
-        c_new = torch.sigmoid(f_x + f_h + FORGET_BIAS) * c + delta_c
+        c_new = delta_c if c is None else (
+            torch.sigmoid(f_x + f_h + FORGET_BIAS) * c + delta_c)
         delta_m = torch.sigmoid(i_xp + i_m) * torch.tanh(g_xp + g_m)
-        m_new = torch.sigmoid(f_xp + f_m + FORGET_BIAS) * m + delta_m
+        m_new = delta_m if m is None else (
+            torch.sigmoid(f_xp + f_m + FORGET_BIAS) * m + delta_m)
 
         mem = torch.cat((c_new, m_new), dim=1)
         o = torch.sigmoid(o_x + o_h + self.conv_o(mem))
         h_new = o * torch.tanh(self.conv_last(mem))
         return h_new, c_new, m_new, delta_c, delta_m
 
-    def forward(self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
-                m: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    def forward(self, x: torch.Tensor, h: Optional[torch.Tensor],
+                c: Optional[torch.Tensor],
+                m: Optional[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
         """Returns ``(h', c', m')``, each ``(B, Ch, H, W)``."""
         return self.step(x, h, c, m)[:3]
 
@@ -108,7 +130,8 @@ class SpatioTemporalLSTMCellV2(SpatioTemporalLSTMCell):
     memory increments ``dC = i * g`` and ``dM = i' * g'`` that the memory
     decoupling loss compares."""
 
-    def forward(self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
-                m: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    def forward(self, x: torch.Tensor, h: Optional[torch.Tensor],
+                c: Optional[torch.Tensor],
+                m: Optional[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
         """Returns ``(h', c', m', dC, dM)``, each ``(B, Ch, H, W)``."""
         return self.step(x, h, c, m)

@@ -34,9 +34,10 @@ class PredRNNNet(nn.Module):
         decouple (bool): Build the shared adapter ``W_dec`` and return the
             memory decoupling loss (PredRNN-V2). Defaults to False.
         channels_last (bool): Run the recurrence in the channels-last
-            (NHWC) memory format. Same function; oneDNN's and cuDNN's
-            convolutions are faster on it (about 1.2x for this model on an
-            AVX2 CPU, see BENCHMARKS.md). Defaults to True.
+            (NHWC) memory format: the same function, and faster on
+            hardware whose convolutions prefer NHWC (tensor-core GPUs, some
+            CPUs); on the AVX2 CPU of BENCHMARKS.md it was about 20% slower,
+            so it is opt-in. Defaults to False.
         activation_checkpointing (bool): While gradients are recorded, keep
             only the states between time steps and recompute each step's
             layer stack in the backward pass: several times less training
@@ -52,7 +53,7 @@ class PredRNNNet(nn.Module):
                  layer_norm: bool = False,
                  spatial_size: Optional[Tuple[int, int]] = None,
                  decouple: bool = False,
-                 channels_last: bool = True,
+                 channels_last: bool = False,
                  activation_checkpointing: bool = False) -> None:
         super().__init__()
         hidden = ([num_hidden] * num_layers if isinstance(num_hidden, int)
@@ -72,6 +73,9 @@ class PredRNNNet(nn.Module):
         self.memory_format = (torch.channels_last if channels_last else
                               torch.contiguous_format)
         self.activation_checkpointing = activation_checkpointing
+        # False: convolve the all-zero first states as the reference
+        # implementations do (only to count their FLOPs; same results)
+        self.skip_zero_states = True
         self.cell_list = nn.ModuleList(
             SpatioTemporalLSTMCellV2(
                 in_channels if i == 0 else hidden[i - 1], hidden[i],
@@ -114,9 +118,14 @@ class PredRNNNet(nn.Module):
             frames = frames.permute(0, 1, 3, 4, 2).contiguous().permute(
                 0, 1, 4, 2, 3)
         mask = gt_mask.to(frames.dtype)[:, :, None, None, None]
-        h = [self._zeros(frames, ch) for ch in self.num_hidden]
-        c = [self._zeros(frames, ch) for ch in self.num_hidden]
-        memory = self._zeros(frames, self.num_hidden[0])
+        # all states start at zero; None tells the cells to skip the
+        # convolutions of zeros (see SpatioTemporalLSTMCell.step)
+        zero = (None if self.skip_zero_states else frames.new_zeros(
+            b, self.num_hidden[0], height, width).contiguous(
+                memory_format=self.memory_format))
+        h: List[Optional[torch.Tensor]] = [zero] * len(self.cell_list)
+        c: List[Optional[torch.Tensor]] = [zero] * len(self.cell_list)
+        memory: Optional[torch.Tensor] = zero
         checkpointed = (self.activation_checkpointing
                         and torch.is_grad_enabled())
         cosine_sums, preds = [], []
@@ -145,13 +154,6 @@ class PredRNNNet(nn.Module):
             loss = torch.stack(cosine_sums).sum() / (
                 (t_total - 1) * len(self.cell_list))
         return torch.stack(preds, dim=1), loss
-
-    def _zeros(self, like: torch.Tensor, channels: int) -> torch.Tensor:
-        """A zero state ``(B, channels, H', W')`` in the working layout."""
-        b, _, _, height, width = like.shape
-        return torch.zeros(b, channels, height, width, dtype=like.dtype,
-                           device=like.device).contiguous(
-                               memory_format=self.memory_format)
 
     def _step(self, x: torch.Tensor, h: List[torch.Tensor],
               c: List[torch.Tensor], memory: torch.Tensor,

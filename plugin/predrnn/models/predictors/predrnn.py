@@ -54,8 +54,9 @@ class PredRNN(BaseModel):
             authors take a second optimizer step on the reversed clip; here
             both halves share one step (one forward over ``2B`` clips, the
             same mask for a clip and its reversal). Defaults to False.
-        channels_last (bool): Run the core in the NHWC memory format
-            (faster convolutions, same function). Defaults to True.
+        channels_last (bool): Run the core in the NHWC memory format (same
+            function; faster on some hardware, see :class:`PredRNNNet`).
+            Defaults to False.
         activation_checkpointing (bool): Recompute each time step in the
             backward pass instead of storing its activations: much less
             training memory for one extra forward pass. Defaults to False.
@@ -77,7 +78,7 @@ class PredRNN(BaseModel):
                  frame_size: Optional[Tuple[int, int]] = None,
                  sampling: Optional[ConfigType] = None,
                  reverse_input: bool = False,
-                 channels_last: bool = True,
+                 channels_last: bool = False,
                  activation_checkpointing: bool = False,
                  data_preprocessor: Optional[ConfigType] = None,
                  init_cfg: Optional[dict] = None) -> None:
