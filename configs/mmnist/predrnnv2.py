@@ -5,7 +5,7 @@
 # iteration also trained on the time-reversed clip (reverse_input).
 # Paper: MSE 48.4 / SSIM 0.891 per frame on mnist_test_seq.npy.
 # Time: one GPU is the intended hardware (GPU time not measured yet, see
-# BENCHMARKS.md); on a 2-core CPU an iteration takes about a minute, so use
+# BENCHMARKS.md); on a 2-core CPU an iteration takes about 90 s, so use
 # configs/mmnist/predrnnv2_cpu_quick.py there.
 _base_ = [
     '../_base_/models/predrnnv2.py', '../_base_/datasets/mmnist.py',
