@@ -557,3 +557,21 @@ def test_paper_config_parameter_count():
     assert sum(per_layer) + cin * ch + ch * ch == 23_855_104
     v1 = MODELS.build(dict(type='PredRNN', **paper))
     assert _count(v1) == 23_855_104 - ch * ch  # no adapter
+
+
+@pytest.mark.parametrize('option', ['activation_checkpointing',
+                                    'channels_last'])
+def test_speed_and_memory_switches_keep_the_losses(option, monkeypatch):
+    """The config switches reach the network and change no number."""
+    clip = ref_patch(_clip(seed=8), P)
+    losses = []
+    for enabled in (False, True):
+        model = _build(True, **{option: enabled})
+        monkeypatch.setattr(model, 'sampling', TeacherForcing())
+        if option == 'activation_checkpointing':
+            assert model.net.activation_checkpointing is enabled
+        else:
+            assert (model.net.memory_format is torch.channels_last) is enabled
+        out = model(clip, mode='loss')
+        losses.append({k: _val(v) for k, v in out.items()})
+    assert losses[0] == pytest.approx(losses[1], rel=1e-10)
