@@ -32,8 +32,9 @@ def parse_args(argv=None):
         help='resume from PATH, or from the latest checkpoint in the work '
         'dir when no PATH is given')
     parser.add_argument('--amp', action='store_true',
-                        help='mixed precision: bf16 autocast on CPU, '
-                        'mmengine AMP on CUDA; weights stay float32')
+                        help='mixed precision (AutocastOptimWrapper): bf16 '
+                        'autocast on CPU, float16 autocast with a dynamic '
+                        'loss scaler on CUDA; weights stay float32')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. '
                         'train_cfg.max_iters=1000')

@@ -1,6 +1,7 @@
 # PredRNN (v1, NeurIPS 2017) on Moving MNIST: the same 4x128 ST-LSTM without
 # memory decoupling, classic scheduled sampling (eta 1 -> 0 at 2e-5 per
-# iteration, stop at 50000), Adam 1e-4, batch 8, 80000 iterations.
+# iteration, stop at 50000), Adam 1e-4, batch 8, 80000 iterations (the
+# optimisation of the V2 recipe, so the two versions compare directly).
 # Time: as predrnnv2.py.
 _base_ = ['./predrnnv2.py']
 model = dict(

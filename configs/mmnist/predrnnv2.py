@@ -1,5 +1,5 @@
 # PredRNN-V2 on Moving MNIST, the authors' recipe (thuml/predrnn-pytorch,
-# scripts/mnist/predrnn_v2.sh; TPAMI 2022 Table 2):
+# mnist_script/predrnn_v2_mnist_train.sh; TPAMI 2022 Table 2):
 # 4x128 ST-LSTM, kernel 5, patch 4, beta 0.1, reverse scheduled sampling
 # (25000, 50000, alpha 2500), Adam 1e-4, batch 8, 80000 iterations, every
 # iteration also trained on the time-reversed clip (reverse_input).

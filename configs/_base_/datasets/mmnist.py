@@ -1,4 +1,4 @@
-# Moving MNIST (SPEC 8): 64x64, 2 digits, 10 -> 10 frames.
+# Moving MNIST: 64x64, 2 digits, 10 -> 10 frames.
 # Train clips are generated on the fly (10000 per pass) from the MNIST
 # training digits; val/test is the standard mnist_test_seq.npy when present.
 # Without data files, an embedded stand-in for handwritten digits is used
