@@ -128,3 +128,21 @@ def test_runner(tmp_path, make_runner, toy_model_cls):
         resume=True)
     resumed.train()
     assert resumed.iter == 3
+
+
+@pytest.mark.parametrize('native', [False, True])
+def test_warns_on_cpu_without_native_bf16(native, monkeypatch):
+    """bf16 is emulated (many times slower) on CPUs without AVX512-BF16 or
+    AMX: say so once the wrapper is built, and only then."""
+    import predrnn.engine.autocast_optim_wrapper as module
+    monkeypatch.setattr(module, 'cpu_has_native_bf16', lambda: native)
+    messages = []
+    monkeypatch.setattr(module, 'print_log',
+                        lambda msg, **kwargs: messages.append(msg))
+    make_wrapper(nn.Conv2d(1, 2, 3))
+    assert bool(messages) is not native
+    if messages:
+        assert 'no native bf16' in messages[0]
+    messages.clear()
+    make_wrapper(nn.Conv2d(1, 2, 3), dtype='float16')  # not bf16: silent
+    assert messages == []

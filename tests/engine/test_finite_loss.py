@@ -82,28 +82,16 @@ def test_model_check_names_losses(tmp_path, make_runner, toy_model_cls):
     assert_good_checkpoints_kept(str(tmp_path), model, same_as_memory=True)
 
 
-def test_optim_wrapper_check(tmp_path, make_runner, toy_model_cls):
+@pytest.mark.parametrize('wrapper',
+                         ['FiniteLossOptimWrapper', 'AutocastOptimWrapper'])
+def test_optim_wrapper_check(tmp_path, make_runner, toy_model_cls, wrapper):
     model = toy_model_cls(nan_at=2)
     runner = make_runner(
         str(tmp_path),
         model=model,
         max_iters=5,
-        optim_wrapper=dict(
-            type='FiniteLossOptimWrapper', optimizer=dict(type='SGD',
-                                                          lr=0.05)))
-    with pytest.raises(FloatingPointError, match='iteration 3'):
-        runner.train()
-    assert_good_checkpoints_kept(str(tmp_path), model, same_as_memory=True)
-
-
-def test_autocast_wrapper_checks_too(tmp_path, make_runner, toy_model_cls):
-    model = toy_model_cls(nan_at=2)
-    runner = make_runner(
-        str(tmp_path),
-        model=model,
-        max_iters=5,
-        optim_wrapper=dict(
-            type='AutocastOptimWrapper', optimizer=dict(type='SGD', lr=0.05)))
+        optim_wrapper=dict(type=wrapper,
+                           optimizer=dict(type='SGD', lr=0.05)))
     with pytest.raises(FloatingPointError, match='iteration 3'):
         runner.train()
     assert_good_checkpoints_kept(str(tmp_path), model, same_as_memory=True)

@@ -146,21 +146,26 @@ def ours_infer(ours, clips):
     return run
 
 
-def baseline_inputs(ref, clips) -> np.ndarray:
-    """The authors' input pipeline: numpy, channels last, patched."""
+def baseline_batch(ref, clips, make_mask):
+    """The authors' input pipeline: numpy patching (channels last) and a
+    full-size numpy mask, ``make_mask(batch, T_in, T, H, W, C, p)``, both
+    rebuilt every iteration and moved to the clips' device."""
+    p = ref.patch_size
     frames = clips.float().div(255.).permute(0, 1, 3, 4, 2).cpu().numpy()
-    return baseline.reshape_patch(frames, ref.patch_size)
+    patched = baseline.reshape_patch(frames, p)
+    b, _, hp, wp, ch = patched.shape
+    mask = make_mask(b, ref.input_length, ref.total_length, hp * p, wp * p,
+                     ch // p**2, p)
+    return (torch.from_numpy(patched).to(clips.device),
+            torch.from_numpy(mask).to(clips.device))
 
 
 def baseline_train_step(ref, optimizer, clips, cast):
+    def rss_mask(*args):  # reverse scheduled sampling at iteration 0
+        return baseline.reserve_schedule_sampling_exp(0, *args)
+
     def run():
-        patched = torch.from_numpy(baseline_inputs(ref, clips)).to(
-            clips.device)
-        b, t, hp, wp, ch = patched.shape
-        mask = baseline.reserve_schedule_sampling_exp(
-            0, b, ref.input_length, ref.total_length, hp * ref.patch_size,
-            wp * ref.patch_size, ch // ref.patch_size**2, ref.patch_size)
-        mask = torch.from_numpy(mask).to(clips.device)
+        patched, mask = baseline_batch(ref, clips, rss_mask)
         optimizer.zero_grad()
         with cast():
             _, loss = ref(patched, mask)
@@ -172,14 +177,9 @@ def baseline_train_step(ref, optimizer, clips, cast):
 
 def baseline_infer(ref, clips, cast):
     def run():
-        patched = torch.from_numpy(baseline_inputs(ref, clips)).to(
-            clips.device)
-        b, t, hp, wp, ch = patched.shape
-        mask = baseline.inference_mask(
-            b, ref.input_length, ref.total_length, hp * ref.patch_size,
-            wp * ref.patch_size, ch // ref.patch_size**2, ref.patch_size)
+        patched, mask = baseline_batch(ref, clips, baseline.inference_mask)
         with torch.no_grad(), cast():
-            return ref(patched, torch.from_numpy(mask).to(clips.device))[0]
+            return ref(patched, mask)[0]
     return run
 
 

@@ -20,6 +20,8 @@ papers (Wang et al., TPAMI 2022, arXiv 2103.09504) and of OpenSTL
 Which inputs are clipped is the caller's choice; see
 :class:`~predrnn.evaluation.VideoPredictionMetric`.
 """
+from typing import Callable
+
 import numpy as np
 from skimage.metrics import structural_similarity
 
@@ -40,6 +42,15 @@ def _check_clips(pred: np.ndarray, gt: np.ndarray) -> None:
                          f'{tuple(pred.shape)} and {tuple(gt.shape)}')
 
 
+def _frame_error_sum(pred: np.ndarray, gt: np.ndarray,
+                     measure: Callable[[np.ndarray], np.ndarray]
+                     ) -> np.ndarray:
+    """``measure(pred - gt)`` in float64, summed per frame, shape (T,)."""
+    _check_clips(pred, gt)
+    err = pred.astype(np.float64) - gt.astype(np.float64)
+    return measure(err).sum(axis=(1, 2, 3))
+
+
 def frame_mse(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """Sum over channels and pixels of the squared error, per frame.
 
@@ -50,9 +61,7 @@ def frame_mse(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     Returns:
         np.ndarray: Shape (T,), float64.
     """
-    _check_clips(pred, gt)
-    err = pred.astype(np.float64) - gt.astype(np.float64)
-    return np.square(err).sum(axis=(1, 2, 3))
+    return _frame_error_sum(pred, gt, np.square)
 
 
 def frame_mae(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -65,9 +74,7 @@ def frame_mae(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     Returns:
         np.ndarray: Shape (T,), float64.
     """
-    _check_clips(pred, gt)
-    err = pred.astype(np.float64) - gt.astype(np.float64)
-    return np.abs(err).sum(axis=(1, 2, 3))
+    return _frame_error_sum(pred, gt, np.abs)
 
 
 def frame_psnr(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
