@@ -1,7 +1,8 @@
 """Utilities shared by the tools."""
+from .atomic_write import atomic_write, atomic_write_with
 from .config_checks import (RUNNER_KEYS, check_clip_shapes,
                             check_top_level_keys, check_work_dir_is_free,
                             existing_checkpoints)
 
-__all__ = ['RUNNER_KEYS', 'check_clip_shapes', 'check_top_level_keys',
+__all__ = ['atomic_write', 'atomic_write_with', 'RUNNER_KEYS', 'check_clip_shapes', 'check_top_level_keys',
            'check_work_dir_is_free', 'existing_checkpoints']

@@ -1,0 +1,72 @@
+"""Write a file so that readers only ever see a complete one.
+
+Checkpoints, converted checkpoints, cached test sets, prepared data and
+converted arrays all go through :func:`atomic_write`: the content is written
+to a temporary file in the destination's folder (same file system, so the
+final :func:`os.replace` is atomic), flushed and fsynced, and renamed over the
+destination only when the writer returned without error. A failure (disk
+full, an exception, Ctrl-C) removes the temporary file and leaves whatever
+was at the destination untouched: a truncated ``iter_N.pth`` can never
+appear under its final name.
+"""
+import contextlib
+import os
+import tempfile
+from typing import Callable, Iterator
+
+
+@contextlib.contextmanager
+def atomic_write(path: 'str | os.PathLike',
+                 overwrite: bool = True) -> Iterator[str]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` when
+    the ``with`` block ends without an exception.
+
+    Example::
+
+        with atomic_write('out/model.pth') as tmp:
+            torch.save(state, tmp)
+
+    Args:
+        path: The destination file.
+        overwrite: When False, raise :class:`FileExistsError` if ``path``
+            exists, both before writing and at the final rename (checked
+            just before it), so an existing file is never replaced.
+    """
+    path = os.fspath(path)
+    if not overwrite and os.path.lexists(path):
+        raise FileExistsError(f'{path} already exists; refusing to overwrite '
+                              'it')
+    folder = os.path.dirname(path) or '.'
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder,
+                               prefix='.' + os.path.basename(path) + '.',
+                               suffix='.tmp')
+    os.close(fd)
+    try:
+        yield tmp
+        _fsync(tmp)
+        if not overwrite and os.path.lexists(path):
+            raise FileExistsError(f'{path} appeared while it was being '
+                                  'written; refusing to overwrite it')
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def atomic_write_with(path: 'str | os.PathLike',
+                      writer: Callable[[str], None],
+                      overwrite: bool = True) -> None:
+    """Call ``writer(tmp_path)`` inside :func:`atomic_write`."""
+    with atomic_write(path, overwrite=overwrite) as tmp:
+        writer(tmp)
+
+
+def _fsync(path: str) -> None:
+    """Flush the file's data to disk, so the rename never publishes a file
+    whose blocks are still only in the page cache."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
