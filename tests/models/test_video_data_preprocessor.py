@@ -96,3 +96,82 @@ def test_patch_size_validation_and_registry():
     one = VideoDataPreprocessor(patch_size=1)
     torch.testing.assert_close(one(dict(inputs=raw))['inputs'],
                                raw.float() / 255.0)
+
+
+# --------------------------------------------------------------------- #
+# Issue 9 item 7: a wrong scale never trains in silence
+# --------------------------------------------------------------------- #
+def test_float_frames_in_0_255_are_refused_with_range_and_fix():
+    pre = VideoDataPreprocessor(patch_size=P)
+    x = torch.rand(B, T, C, H, W) * 255.0  # a dataset returning 0-255 floats
+    with pytest.raises(ValueError) as err:
+        pre(dict(inputs=x))
+    message = str(err.value)
+    assert '[0, 1]' in message
+    assert f'{x.min().item():.4g}' in message and f'{x.max().item():.4g}' \
+        in message  # observed range
+    assert 'normalization' in message  # the fix
+
+
+def test_other_integer_dtypes_without_normalization_are_refused():
+    pre = VideoDataPreprocessor(patch_size=P)
+    with pytest.raises(ValueError, match='int16.*normalization'):
+        pre(dict(inputs=torch.zeros(B, T, C, H, W, dtype=torch.int16)))
+
+
+def test_range_check_can_be_disabled():
+    pre = VideoDataPreprocessor(patch_size=1, check_range=False)
+    x = torch.full((1, 2, 1, 2, 2), 3.0)
+    torch.testing.assert_close(pre(dict(inputs=x))['inputs'], x)
+
+
+@pytest.mark.parametrize('dtype', [torch.uint8, torch.int16, torch.float32])
+def test_declared_normalization_maps_data_units_per_channel(dtype):
+    # data_units = normalised * scale + offset per channel (the contract of
+    # the dataset's metainfo['normalization'])
+    scale, offset = [2.0, 4.0, 10.0], [1.0, -2.0, 0.0]
+    pre = VideoDataPreprocessor(patch_size=1)
+    pre.set_normalization(dict(kind='meanstd', scale=scale, offset=offset,
+                               units=None, data_range=None))
+    raw = _uint8(seed=3).to(dtype)
+    out = pre(dict(inputs=raw))['inputs']
+    expected = (raw.double() - torch.tensor(offset).view(1, 1, 3, 1, 1)) / \
+        torch.tensor(scale).view(1, 1, 3, 1, 1)
+    torch.testing.assert_close(out, expected.float())
+    back = pre.denormalize(out)  # (B, T, C, H, W) in data units
+    torch.testing.assert_close(back, raw.float(), atol=1e-4, rtol=0)
+
+
+def test_declared_range_refuses_data_outside_it_with_observed_range():
+    pre = VideoDataPreprocessor(patch_size=1)
+    pre.set_normalization(dict(kind='range', scale=[70.0], offset=[0.0],
+                               units='dBZ', data_range=[0.0, 70.0]))
+    ok = torch.rand(1, 2, 1, 4, 4) * 70
+    torch.testing.assert_close(pre(dict(inputs=ok))['inputs'], ok / 70)
+    bad = ok.clone()
+    bad[0, 1, 0, 0, 0] = 95.0
+    with pytest.raises(ValueError, match=r'95.*\[0, 70\] dBZ'):
+        pre(dict(inputs=bad))
+
+
+def test_normalization_channels_must_match():
+    pre = VideoDataPreprocessor(patch_size=P)
+    pre.set_normalization(dict(kind='minmax', scale=[255.0, 1.0],
+                               offset=[0.0, 0.0], units=None,
+                               data_range=None))
+    with pytest.raises(ValueError, match='2 channels.*3'):
+        pre(dict(inputs=_uint8()))
+
+
+def test_range_declared_in_config_broadcasts_over_channels():
+    # uint8 RGB with data_range [0, 255]: identical to the default path
+    pre = VideoDataPreprocessor(patch_size=P,
+                                normalization=dict(kind='range',
+                                                   data_range=[0, 255]))
+    raw = _uint8(seed=5)
+    expected = VideoDataPreprocessor(patch_size=P)(dict(inputs=raw))
+    torch.testing.assert_close(pre(dict(inputs=raw))['inputs'],
+                               expected['inputs'])
+    assert pre.normalization['scale'] == [255.0]
+    with pytest.raises(ValueError, match='data_range'):
+        VideoDataPreprocessor(normalization=dict(kind='range'))

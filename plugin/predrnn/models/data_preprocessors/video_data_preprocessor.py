@@ -1,36 +1,142 @@
-"""Moves clips to the device, scales them to [0, 1] and patches them."""
-from typing import Any, Dict, Sequence, Union
+"""Moves clips to the device, normalises them and patches them."""
+from typing import Any, Dict, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseDataPreprocessor
 
+from predrnn.datasets.normalization import expand, resolve
 from predrnn.registry import MODELS
 from ..utils import check_patchable, patch_frames
+
+# Float frames may leave [0, 1] by rounding only.
+_TOLERANCE = 1e-5
 
 
 @MODELS.register_module()
 class VideoDataPreprocessor(BaseDataPreprocessor):
-    """Turn a batch of clips into the network's patched input.
+    """Turn a batch of clips into the network's normalised, patched input.
 
-    The datasets ship ``uint8`` clips (4x less memory through workers and
-    collation than float32); this preprocessor scales them by 1/255 on the
-    target device. Floating-point clips are taken as already in [0, 1].
+    Without a declared normalisation the datasets ship ``uint8`` clips (4x
+    less memory through workers and collation than float32) and this
+    preprocessor scales them by 1/255 on the target device; floating-point
+    clips must already be in [0, 1]. Anything else (floats in 0..255, other
+    integer types) is refused with the observed range and the fix, rather
+    than training silently at a wrong scale (issue 9 item 7).
+
+    With a normalisation (declared here, or set from the dataset's
+    ``metainfo['normalization']`` by :class:`~predrnn.engine.
+    DataNormalizationHook`), any dtype becomes ``(x - offset) / scale`` per
+    channel; see :mod:`predrnn.datasets.normalization`. Data outside a
+    declared ``kind='range'`` is refused with the observed range.
 
     Args:
         patch_size (int): ``p`` of SPEC section 1. Defaults to 4.
         non_blocking (bool): Asynchronous host-to-device copies.
             Defaults to True.
+        normalization (dict, optional): Declared or resolved normalisation.
+            Defaults to None (uint8 / 255, floats as they are).
+        check_range (bool): Check the value range of every batch (one
+            min/max reduction). Defaults to True.
 
     Input ``data['inputs']``: ``(B, T, C, H, W)`` tensor or a list of
     ``(T, C, H, W)`` tensors. Output ``inputs``: float32
     ``(B, T, p*p*C, H/p, W/p)``.
     """
 
-    def __init__(self, patch_size: int = 4, non_blocking: bool = True) -> None:
+    def __init__(self, patch_size: int = 4, non_blocking: bool = True,
+                 normalization: Optional[dict] = None,
+                 check_range: bool = True) -> None:
         super().__init__(non_blocking=non_blocking)
         if patch_size < 1:
             raise ValueError(f'patch_size must be >= 1, got {patch_size}.')
         self.patch_size = patch_size
+        self.check_range = check_range
+        self.normalization: Optional[dict] = None
+        # Not persistent: the checkpoint's meta carries the normalisation
+        # (DataNormalizationHook), so old checkpoints load unchanged.
+        self.register_buffer('_scale', torch.ones(1), persistent=False)
+        self.register_buffer('_offset', torch.zeros(1), persistent=False)
+        self.set_normalization(normalization)
+
+    def set_normalization(self, normalization: Optional[dict]) -> None:
+        """Use ``normalization`` (declared or resolved; None: the default
+        uint8 / 255 path) from now on."""
+        if normalization is None:
+            self.normalization = None
+            return
+        self.normalization = resolve(normalization)
+        device = self._scale.device
+        self._scale = torch.tensor(self.normalization['scale'], device=device)
+        self._offset = torch.tensor(self.normalization['offset'],
+                                    device=device)
+
+    def _per_channel(self, channels: int) -> tuple:
+        """Scale and offset shaped ``(1, 1, C, 1, 1)`` (or ``C = 1``, which
+        broadcasts); other channel counts are refused."""
+        expand(self.normalization['scale'], channels, 'scale')
+        expand(self.normalization['offset'], channels, 'offset')
+        shape = (1, 1, -1, 1, 1)
+        return (self._scale.view(shape).float(),
+                self._offset.view(shape).float())
+
+    def normalize(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Data units ``(B, T, C, H, W)`` (any dtype) -> float32 model
+        space, with the range checks described in the class docstring."""
+        if self.normalization is None:
+            if inputs.dtype == torch.uint8:
+                return inputs.float().div_(255.)
+            if not inputs.is_floating_point():
+                raise ValueError(
+                    f'Clips of dtype {str(inputs.dtype)[6:]} need a declared '
+                    'normalization (e.g. dataset normalization=dict('
+                    "kind='range', data_range=[0, 4095])); only uint8 "
+                    '(scaled by 1/255) and floats in [0, 1] are taken as '
+                    'they are.')
+            inputs = inputs.float()
+            if self.check_range:
+                self._check_unit_range(inputs)
+            return inputs
+        scale, offset = self._per_channel(inputs.shape[2])
+        if self.check_range and self.normalization['kind'] == 'range':
+            self._check_declared_range(inputs)
+        return (inputs.float() - offset) / scale
+
+    def denormalize(self, frames: torch.Tensor) -> torch.Tensor:
+        """Model space ``(B, T, C, H, W)`` -> data units (float32). Without
+        a normalisation: uint8 data units, 0..255."""
+        if self.normalization is None:
+            return frames.float() * 255.
+        scale, offset = self._per_channel(frames.shape[-3])
+        return frames.float() * scale.to(frames.device) + offset.to(
+            frames.device)
+
+    @staticmethod
+    def _check_unit_range(inputs: torch.Tensor) -> None:
+        lo, hi = (v.item() for v in torch.aminmax(inputs))
+        if lo < -_TOLERANCE or hi > 1 + _TOLERANCE:
+            raise ValueError(
+                f'Float clips must be in [0, 1] when no normalization is '
+                f'declared; observed [{lo:.4g}, {hi:.4g}]. Fix: return uint8 '
+                'frames from the dataset (scaled by 1/255 here), or declare '
+                "the scale, e.g. data_preprocessor=dict(type="
+                "'VideoDataPreprocessor', normalization=dict(kind='range', "
+                "data_range=[0, 255])) or the dataset's normalization "
+                '(SequenceDataset); check_range=False skips this check.')
+
+    def _check_declared_range(self, inputs: torch.Tensor) -> None:
+        lo_d, hi_d = self.normalization['data_range']
+        if inputs.dtype == torch.uint8 and lo_d <= 0 and hi_d >= 255:
+            return
+        lo, hi = (v.item() for v in torch.aminmax(inputs.float()))
+        slack = _TOLERANCE * (hi_d - lo_d)
+        if lo < lo_d - slack or hi > hi_d + slack:
+            units = self.normalization.get('units') or 'data units'
+            raise ValueError(
+                f'Clips hold values in [{lo:.4g}, {hi:.4g}], outside the '
+                f'declared data_range [{lo_d:g}, {hi_d:g}] {units}. Fix the '
+                "data or widen normalization=dict(kind='range', "
+                'data_range=[lo, hi]) (or use kind=\'minmax\' to take the '
+                "training split's range).")
 
     def forward(self, data: Union[Dict[str, Any], Sequence],
                 training: bool = False) -> Dict[str, Any]:
@@ -47,9 +153,7 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
                              f'shape {shape}.')
         check_patchable(inputs.shape[-2], inputs.shape[-1], self.patch_size)
         inputs = inputs.to(self.device, non_blocking=self._non_blocking)
-        if inputs.dtype == torch.uint8:
-            inputs = inputs.float().div_(255.)
-        else:
-            inputs = inputs.float()
+        inputs = self.normalize(inputs)
         return dict(inputs=patch_frames(inputs, self.patch_size),
                     data_samples=data.get('data_samples'))
+
