@@ -26,7 +26,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a PredRNN model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='where logs and checkpoints go; '
-                        'defaults to ./work_dirs/<config name>')
+                        'defaults to ./work_dirs/<config folder>/<config '
+                        'name>, e.g. work_dirs/mmnist/predrnnv2')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from PATH, or from the latest checkpoint in the work '
@@ -69,8 +70,12 @@ def build_config(args) -> Config:
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
+        # folder and name: configs/mmnist/predrnnv2.py and
+        # configs/mfmnist/predrnnv2.py must not share a work dir
+        config = osp.abspath(args.config)
         cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+                                osp.basename(osp.dirname(config)),
+                                osp.splitext(osp.basename(config))[0])
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume:
