@@ -6,11 +6,12 @@ from .digit_source import DigitBank, load_digit_bank
 from .idx_io import read_idx_images, write_idx_images
 from .moving_mnist import MovingMNIST
 from .samplers import EpochIndexSampler, InfiniteEpochIndexSampler
+from .sequence_dataset import SequenceDataset
 from .stand_in_digits import make_stand_in_digits
 from .trajectories import bounce_trajectory, pixel_offsets
 
 __all__ = [
-    'MovingMNIST', 'EpochIndexSampler', 'InfiniteEpochIndexSampler',
+    'SequenceDataset', 'MovingMNIST', 'EpochIndexSampler', 'InfiniteEpochIndexSampler',
     'ClipGenerator', 'DigitBank', 'load_digit_bank', 'read_idx_images',
     'write_idx_images', 'load_clip_file', 'read_clip_header',
     'write_clip_file_atomic', 'make_stand_in_digits', 'bounce_trajectory',

@@ -1,0 +1,269 @@
+"""Users' own sequences: arrays, videos and frame folders, cut into windows
+of ``in_frames + out_frames`` frames (SPEC section 11; README "Your own
+data")."""
+import logging
+import os
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.logging import print_log
+from torch.utils.data import Dataset
+
+from predrnn.registry import DATASETS
+from . import normalization as norm
+from .frame_transform import FrameTransform
+from .sequence_sources import open_sequences
+from .sequence_splits import split_ranges, window_starts
+
+# Training statistics per process, keyed by everything they depend on, so
+# the train and val datasets of one run compute them once.
+_STATS_CACHE: Dict[str, dict] = {}
+_STATS_CHUNK = 64
+
+
+@DATASETS.register_module()
+class SequenceDataset(Dataset):
+    """Windows of users' sequences, in the source's compact dtype.
+
+    Each item is ``dict(inputs=clip)``, ``clip`` a tensor ``(T, C, H, W)``
+    with ``T = in_frames + out_frames`` in the dtype of the source (uint8
+    stays uint8; the data preprocessor normalises on the device), exactly
+    what :class:`~predrnn.datasets.MovingMNIST` serves. Window ``i`` is
+    frames ``s, s+1, ..., s+T-1`` (after the frame stride) of sequence
+    ``q``, with ``(q, s) = self.windows[i]``.
+
+    Args:
+        source (str | list[str]): A ``.npy``/``.npz`` array, a video file,
+            a folder of frames (one sequence), a folder of videos, arrays
+            or frame folders, a glob, or a list of these. Relative to
+            ``data_root``.
+        layout (str, optional): Layout of array files: ``NTCHW``,
+            ``NTHWC``, ``TNHW``, ``TCHW``, ``THWC`` or ``THW``; read from
+            the array's JSON sidecar when None. Defaults to None.
+        split (str): ``'train'``, ``'val'``, ``'test'`` or ``'all'``.
+            Defaults to ``'train'``.
+        split_by (str, optional): ``'sequence'``, ``'time'`` or None
+            (every split sees the whole source); see
+            :mod:`predrnn.datasets.sequence_splits`.
+            Defaults to ``'sequence'``.
+        split_ratios (tuple): Train, val and test shares.
+            Defaults to ``(0.8, 0.1, 0.1)``.
+        split_gap (int, optional): Frames dropped at each time boundary.
+            Defaults to None (one window).
+        in_frames (int): Observed frames. Defaults to 10.
+        out_frames (int): Frames to predict. Defaults to 10.
+        window_stride (int): Frames between window starts. Defaults to 1.
+        frame_stride (int): Keep every n-th frame (temporal subsampling).
+            Defaults to 1.
+        resize (tuple, optional): ``(H, W)`` to resize to. Defaults to None.
+        crop (tuple, optional): Centre crop ``(H, W)`` after the resize.
+            Defaults to None.
+        color (str, optional): ``'gray'``, ``'rgb'`` or None (keep the
+            source's channels). Defaults to None.
+        normalization (dict, optional): See
+            :mod:`predrnn.datasets.normalization`; None keeps today's
+            convention (uint8 / 255, floats already in [0, 1]).
+            Defaults to None.
+        patch_size (int, optional): The model's patch size, to refuse frame
+            sizes it cannot patch when the dataset is built.
+            Defaults to None.
+        npz_key (str, optional): Array name inside a ``.npz``.
+            Defaults to None (its only array).
+        data_root (str): Folder that relative sources are taken from.
+            Defaults to ``''``.
+    """
+
+    def __init__(self,
+                 source: Union[str, List[str]],
+                 layout: Optional[str] = None,
+                 split: str = 'train',
+                 split_by: Optional[str] = 'sequence',
+                 split_ratios: Sequence[float] = (0.8, 0.1, 0.1),
+                 split_gap: Optional[int] = None,
+                 in_frames: int = 10,
+                 out_frames: int = 10,
+                 window_stride: int = 1,
+                 frame_stride: int = 1,
+                 resize: Optional[Sequence[int]] = None,
+                 crop: Optional[Sequence[int]] = None,
+                 color: Optional[str] = None,
+                 normalization: Optional[dict] = None,
+                 patch_size: Optional[int] = None,
+                 npz_key: Optional[str] = None,
+                 data_root: str = '') -> None:
+        if in_frames < 1 or out_frames < 0:
+            raise ValueError('in_frames must be >= 1 and out_frames >= 0, '
+                             f'got {in_frames} and {out_frames}')
+        if window_stride < 1 or frame_stride < 1:
+            raise ValueError('window_stride and frame_stride must be >= 1, '
+                             f'got {window_stride} and {frame_stride}')
+        self.in_frames, self.out_frames = in_frames, out_frames
+        self.num_frames = in_frames + out_frames
+        self.split, self.split_by = split, split_by
+        self.split_ratios = tuple(split_ratios)
+        self.split_gap = self.num_frames if split_gap is None else split_gap
+        self.window_stride, self.frame_stride = window_stride, frame_stride
+        self.transform = FrameTransform(resize, crop, color)
+        sources = [source] if isinstance(source, str) else list(source)
+        self.source = [os.path.join(data_root, s) for s in sources]
+        self.layout = layout
+        self._declared = (None if normalization is None else
+                          norm.check_declaration(normalization))
+        self._normalization: Optional[dict] = None
+
+        self.sequences = open_sequences(self.source, layout, frame_stride,
+                                        self.transform, npz_key)
+        self._check_frames(patch_size)
+        self.ranges = split_ranges([len(s) for s in self.sequences], split,
+                                   split_by, self.split_ratios,
+                                   self.split_gap)
+        self.windows = window_starts(self.ranges, self.num_frames,
+                                     window_stride)
+        self._check_windows()
+        print_log(
+            f'SequenceDataset[{split}]: {len(self.windows)} windows of '
+            f'{self.num_frames} frames ({self.channels}x{self.frame_size[0]}'
+            f'x{self.frame_size[1]}, {self.dtype}) from '
+            f'{len(self.ranges)} of {len(self.sequences)} sequences',
+            logger='current')
+
+    # ------------------------------------------------------------------
+    # Checks
+    # ------------------------------------------------------------------
+
+    def _check_frames(self, patch_size: Optional[int]) -> None:
+        first = self.sequences[0].read(0, 1)
+        self.channels = first.shape[1]
+        self.frame_size = tuple(first.shape[2:])
+        self.dtype = first.dtype
+        for seq in self.sequences[1:]:
+            if seq.dtype != self.sequences[0].dtype or \
+                    self.transform.channels(seq.raw_channels) != self.channels:
+                raise ValueError(
+                    f'{seq.name} ({seq.raw_channels} channels, {seq.dtype}) '
+                    f'does not match {self.sequences[0].name} '
+                    f'({self.sequences[0].raw_channels} channels, '
+                    f"{self.sequences[0].dtype}); set color='rgb' or 'gray' "
+                    'or give sources of one kind.')
+        if not self.transform.resize:
+            for seq in self.sequences[1:]:
+                size = tuple(seq.read(0, 1).shape[2:])
+                if size != self.frame_size:
+                    raise ValueError(
+                        f'{seq.name} has frames of {size[0]}x{size[1]} but '
+                        f'{self.sequences[0].name} of {self.frame_size[0]}x'
+                        f'{self.frame_size[1]}; set resize=(H, W).')
+        if patch_size and (self.frame_size[0] % patch_size
+                           or self.frame_size[1] % patch_size):
+            h, w = self.frame_size
+            fit = (h // patch_size * patch_size, w // patch_size * patch_size)
+            raise ValueError(
+                f'Frames of {h}x{w} (from {self.sequences[0].name}) are not '
+                f'divisible by the patch size {patch_size}; set '
+                f'resize={fit} or crop={fit} on the dataset.')
+
+    def _check_windows(self) -> None:
+        short = [(self.sequences[q].name, b - a) for q, a, b in self.ranges
+                 if b - a < self.num_frames]
+        if len(self.windows) == 0:
+            lengths = ', '.join(f'{n}: {t} frames' for n, t in short[:3])
+            raise ValueError(
+                f'No window of {self.num_frames} frames (in_frames + '
+                f'out_frames, after frame_stride={self.frame_stride}) fits '
+                f'in split {self.split!r} ({lengths or "no sequence"}). Use '
+                'longer sequences, fewer frames, a smaller frame_stride, '
+                "other split_ratios or split_by='time'.")
+        if short:
+            print_log(
+                f'SequenceDataset[{self.split}]: {len(short)} sequence(s) '
+                f'shorter than one window of {self.num_frames} frames are '
+                f'skipped, e.g. {short[0][0]} ({short[0][1]} frames)',
+                logger='current', level=logging.WARNING)
+
+    # ------------------------------------------------------------------
+    # Normalisation
+    # ------------------------------------------------------------------
+
+    def _stats_key(self) -> str:
+        return repr((self.source, self.layout, self.split_by,
+                     self.split_ratios, self.split_gap, self.frame_stride,
+                     self.transform.__dict__,
+                     self._declared.get('per_channel', True)))
+
+    def training_statistics(self) -> dict:
+        """Per-channel ``min``, ``max``, ``mean``, ``std`` of the frames of
+        the training split (whole source when ``split_by`` is None),
+        computed once per process in float64, streaming chunks of frames."""
+        key = self._stats_key()
+        if key not in _STATS_CACHE:
+            ranges = split_ranges([len(s) for s in self.sequences], 'train',
+                                  self.split_by, self.split_ratios,
+                                  self.split_gap)
+            stats = norm.RunningStats()
+            for q, a, b in ranges:
+                for start in range(a, b, _STATS_CHUNK):
+                    stats.update(self.sequences[q].read(
+                        start, min(start + _STATS_CHUNK, b)))
+            _STATS_CACHE[key] = stats.result(
+                self._declared.get('per_channel', True))
+            print_log(f'SequenceDataset: training statistics {_STATS_CACHE[key]}',
+                      logger='current')
+        return _STATS_CACHE[key]
+
+    @property
+    def normalization(self) -> Optional[dict]:
+        """The resolved normalisation (contract of
+        :mod:`predrnn.datasets.normalization`) or None."""
+        if self._normalization is None and self._declared is not None:
+            needs_stats = (self._declared['kind'] != 'range'
+                           and self._declared.get('scale') is None)
+            stats = self.training_statistics() if needs_stats else None
+            resolved = norm.resolve(self._declared, stats)
+            norm.expand(resolved['scale'], self.channels, 'scale')
+            self._normalization = resolved
+        return self._normalization
+
+    def set_normalization(self, normalization: Optional[dict]) -> None:
+        """Use given (e.g. the checkpoint's training) statistics."""
+        self._normalization = (None if normalization is None else
+                               norm.resolve(normalization))
+
+    # ------------------------------------------------------------------
+    # Dataset protocol
+    # ------------------------------------------------------------------
+
+    def get_window(self, index: int) -> np.ndarray:
+        """Window ``index`` as an array ``(T, C, H, W)``, source dtype."""
+        q, start = self.windows[index]
+        return self.sequences[q].read(int(start), int(start) + self.num_frames)
+
+    def __getitem__(self, index: int) -> dict:
+        """``dict(inputs=tensor (T, C, H, W))`` in the source's dtype."""
+        if isinstance(index, (tuple, list)):  # (epoch, index) samplers
+            index = index[1]
+        window = self.get_window(int(index))
+        # A copy: the window may be a read-only view of a memory map.
+        return dict(inputs=torch.from_numpy(np.array(window)))
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    @property
+    def metainfo(self) -> dict:
+        """Given to metrics as ``dataset_meta`` (and saved by mmengine in
+        every checkpoint's ``meta.dataset_meta``)."""
+        meta = dict(
+            dataset_name='SequenceDataset',
+            split=self.split,
+            in_frames=self.in_frames,
+            out_frames=self.out_frames,
+            channels=self.channels,
+            frame_size=list(self.frame_size),
+            dtype=str(self.dtype),
+            sources=self.source,
+            num_windows=len(self.windows),
+            comparable=False)
+        if self._declared is not None:
+            meta['normalization'] = self.normalization
+        return meta

@@ -1,0 +1,139 @@
+"""Users' sequences from config: array files, videos and frame folders.
+
+Every source becomes a list of *sequences*, each with ``len()`` (frames
+after the frame stride), ``read(start, stop) -> (T, C, H, W)`` in the
+source's dtype and a ``name`` for messages.
+"""
+import glob
+import os
+from typing import List, Optional, Union
+
+import numpy as np
+
+from .array_file import open_array, read_sidecar
+from .array_layouts import as_ntchw, check_layout
+from .frame_folder import IMAGE_EXTENSIONS, FrameFolder
+from .frame_transform import FrameTransform
+from .video_file import is_video, read_video
+
+ARRAY_EXTENSIONS = ('.npy', '.npz')
+
+
+class ArrayFile:
+    """A memory-mapped array file seen as ``(N, T, C, H, W)``; pickles as
+    its path (workers re-open the map instead of copying the data)."""
+
+    def __init__(self, path: str, layout: Optional[str],
+                 npz_key: Optional[str] = None) -> None:
+        self.path, self.npz_key = path, npz_key
+        array = open_array(path, npz_key)
+        sidecar = read_sidecar(path) or {}
+        layout = layout or sidecar.get('layout')
+        if layout is None:
+            raise ValueError(
+                f'The layout of {path} (shape {tuple(array.shape)}) is '
+                'unknown: set layout= one of NTCHW, NTHWC, TNHW, TCHW, THWC, '
+                'THW (or write a JSON sidecar with "layout").')
+        self.layout = check_layout(layout, array.shape, path)
+        self.sidecar = sidecar
+        self._view = as_ntchw(array, self.layout)
+
+    @property
+    def view(self) -> np.ndarray:
+        if self._view is None:
+            self._view = as_ntchw(open_array(self.path, self.npz_key),
+                                  self.layout)
+        return self._view
+
+    def __getstate__(self) -> dict:
+        return dict(self.__dict__, _view=None)
+
+
+class ArraySequence:
+    """Clip ``index`` of an :class:`ArrayFile`."""
+
+    def __init__(self, file: ArrayFile, index: int, frame_stride: int,
+                 transform: FrameTransform) -> None:
+        self.file, self.index = file, index
+        self.stride, self.transform = frame_stride, transform
+        n_raw = file.view.shape[1]
+        self.length = (n_raw + frame_stride - 1) // frame_stride
+        self.dtype = file.view.dtype
+        self.raw_channels = file.view.shape[2]
+        self.name = (file.path if file.view.shape[0] == 1 else
+                     f'{file.path}[{index}]')
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        s = self.stride
+        return self.transform(self.file.view[self.index, start * s:stop * s:s])
+
+
+class MemorySequence:
+    """A decoded video held in memory, ``(T, C, H, W)``."""
+
+    def __init__(self, frames: np.ndarray, name: str) -> None:
+        self.frames, self.name = frames, name
+        self.dtype, self.raw_channels = frames.dtype, frames.shape[1]
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        return self.frames[start:stop]
+
+
+def _has_images(folder: str) -> bool:
+    return any(n.lower().endswith(IMAGE_EXTENSIONS)
+               for n in os.listdir(folder))
+
+
+def expand_source(source: str) -> List[str]:
+    """A file, a folder or a glob -> files and frame folders, sorted.
+
+    A folder of videos or arrays gives each file; a folder of images is one
+    frame folder; a folder of folders of images gives each sub-folder.
+    """
+    if any(c in source for c in '*?['):
+        paths = sorted(glob.glob(source))
+        if not paths:
+            raise FileNotFoundError(f'No file matches {source!r}.')
+        return [p for path in paths for p in expand_source(path)]
+    if os.path.isfile(source):
+        return [source]
+    if not os.path.isdir(source):
+        raise FileNotFoundError(f'{source} does not exist (expected a video, '
+                                'a .npy/.npz array, a frame folder or a '
+                                'glob).')
+    if _has_images(source):
+        return [source]
+    entries = sorted(os.path.join(source, n) for n in os.listdir(source))
+    found = [e for e in entries
+             if (os.path.isfile(e) and (is_video(e) or e.lower().endswith(
+                 ARRAY_EXTENSIONS))) or (os.path.isdir(e) and _has_images(e))]
+    if not found:
+        raise ValueError(f'{source} holds no videos, arrays or frame folders.')
+    return found
+
+
+def open_sequences(source: Union[str, List[str]], layout: Optional[str],
+                   frame_stride: int, transform: FrameTransform,
+                   npz_key: Optional[str] = None) -> list:
+    """All sequences of ``source`` (one path / glob or a list of them)."""
+    sources = [source] if isinstance(source, str) else list(source)
+    sequences = []
+    for path in (p for s in sources for p in expand_source(s)):
+        if os.path.isdir(path):
+            folder = FrameFolder(path, frame_stride, transform)
+            folder.name = path
+            sequences.append(folder)
+        elif path.lower().endswith(ARRAY_EXTENSIONS):
+            file = ArrayFile(path, layout, npz_key)
+            sequences += [ArraySequence(file, i, frame_stride, transform)
+                          for i in range(file.view.shape[0])]
+        else:
+            sequences.append(MemorySequence(
+                read_video(path, frame_stride, transform), path))
+    return sequences
