@@ -1,4 +1,5 @@
 """Recurrent networks."""
 from .predrnn_net import PredRNNNet
+from .action_predrnn_net import ActionPredRNNNet
 
-__all__ = ['PredRNNNet']
+__all__ = ['PredRNNNet', 'ActionPredRNNNet']
