@@ -32,3 +32,12 @@ def test_ssim_identical_and_shape_checks():
         frame_mse(frames, frames[:2])
     with pytest.raises(ValueError):
         frame_ssim(frames[0], frames[0])
+
+
+def test_psnr_peak_is_the_data_range():
+    gt = np.zeros((1, 1, 4, 4))
+    pred = np.full((1, 1, 4, 4), 25.5)  # 10 % of a 255 peak everywhere
+    np.testing.assert_allclose(frame_psnr(pred, gt, data_range=255.0), [20.0])
+    # the cap applies to the relative error, whatever the peak
+    np.testing.assert_allclose(
+        frame_psnr(gt + 1e-4, gt, data_range=255.0), [PSNR_CAP_DB])

@@ -1,14 +1,26 @@
-"""Evaluation of video prediction: per-frame MSE, MAE, PSNR and SSIM."""
+"""Evaluation of video prediction: per-frame MSE, MAE, PSNR and SSIM, the
+authors' convention, data units, threshold scores and optional LPIPS."""
+from .authors_convention import (authors_clip_frame_metrics,
+                                 quantize_like_authors)
+from .data_units import DataUnits
 from .frame_metrics import (MSE_FLOOR, PSNR_CAP_DB, SSIM_WIN_SIZE, frame_mae,
                             frame_mse, frame_psnr, frame_ssim)
-from .metrics_json import dump_metrics_json, to_json_compatible
+from .lpips_metric import (LPIPS_NETS, backbone_weights_location, frame_lpips,
+                           load_lpips)
+from .metrics_json import dump_metrics_json, finite_or_none
+from .threshold_scores import threshold_counts, threshold_scores
 from .video_prediction_metric import (COPY_LAST_PREFIX, METRIC_NAMES,
-                                      PER_STEP_SUFFIX, VideoPredictionMetric,
+                                      PER_STEP_SUFFIX, UNIT_METRIC_NAMES,
+                                      VideoPredictionMetric,
                                       clip_frame_metrics)
 
 __all__ = [
-    'COPY_LAST_PREFIX', 'METRIC_NAMES', 'MSE_FLOOR', 'PER_STEP_SUFFIX',
-    'PSNR_CAP_DB', 'SSIM_WIN_SIZE', 'VideoPredictionMetric',
-    'clip_frame_metrics', 'dump_metrics_json', 'frame_mae', 'frame_mse',
-    'frame_psnr', 'frame_ssim', 'to_json_compatible'
+    'COPY_LAST_PREFIX', 'DataUnits', 'LPIPS_NETS', 'METRIC_NAMES',
+    'MSE_FLOOR', 'PER_STEP_SUFFIX', 'PSNR_CAP_DB', 'SSIM_WIN_SIZE',
+    'UNIT_METRIC_NAMES', 'VideoPredictionMetric',
+    'authors_clip_frame_metrics', 'backbone_weights_location',
+    'clip_frame_metrics', 'dump_metrics_json', 'frame_lpips', 'frame_mae',
+    'frame_mse', 'frame_psnr', 'frame_ssim', 'load_lpips',
+    'quantize_like_authors', 'threshold_counts', 'threshold_scores',
+    'finite_or_none'
 ]

@@ -9,8 +9,8 @@ papers (Wang et al., TPAMI 2022, arXiv 2103.09504) and of OpenSTL
 - MSE and MAE are *sums* over channels and pixels of the squared / absolute
   error ("MSE per frame"): on 64 x 64 Moving MNIST a value of 24 means an
   average squared error of 24 / 4096 per pixel.
-- PSNR is ``-10 log10(mean squared error over the frame)``, i.e. the peak is
-  1.0. A perfect frame would give infinity; the mean squared error is floored
+- PSNR is ``-10 log10(mean squared error over the frame / peak^2)``; the
+  peak is 1.0 for frames in [0, 1]. A perfect frame would give infinity; the mean squared error is floored
   at :data:`MSE_FLOOR` so PSNR is capped at :data:`PSNR_CAP_DB` (100 dB) and
   averages over frames and clips stay finite.
 - SSIM is scikit-image's ``structural_similarity`` (7 x 7 uniform window,
@@ -77,23 +77,29 @@ def frame_mae(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return _frame_error_sum(pred, gt, np.abs)
 
 
-def frame_psnr(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """Peak signal-to-noise ratio with peak 1.0, per frame, capped.
+def frame_psnr(pred: np.ndarray,
+               gt: np.ndarray,
+               data_range: float = 1.0) -> np.ndarray:
+    """Peak signal-to-noise ratio per frame, capped.
 
-    ``-10 log10(max(mean squared error, MSE_FLOOR))``: a frame whose mean
-    squared error is below ``MSE_FLOOR`` (1e-10) scores ``PSNR_CAP_DB``
-    (100 dB) instead of infinity.
+    ``-10 log10(max(mean squared error / data_range^2, MSE_FLOOR))``: a frame
+    whose relative mean squared error is below ``MSE_FLOOR`` (1e-10) scores
+    ``PSNR_CAP_DB`` (100 dB) instead of infinity, whatever the peak.
 
     Args:
-        pred (np.ndarray): Predicted frames in [0, 1], shape (T, C, H, W).
-        gt (np.ndarray): Ground-truth frames in [0, 1], shape (T, C, H, W).
+        pred (np.ndarray): Predicted frames, shape (T, C, H, W), within
+            ``data_range`` of each other (e.g. [0, 1]).
+        gt (np.ndarray): Ground-truth frames, shape (T, C, H, W).
+        data_range (float): The peak, i.e. the range of possible values: 1.0
+            for frames in [0, 1], 255 for uint8, ``hi - lo`` in data units.
+            Defaults to 1.0.
 
     Returns:
         np.ndarray: Shape (T,), float64, in dB.
     """
     _check_clips(pred, gt)
     err = pred.astype(np.float64) - gt.astype(np.float64)
-    mse = np.square(err).mean(axis=(1, 2, 3))
+    mse = np.square(err).mean(axis=(1, 2, 3)) / float(data_range)**2
     return -10.0 * np.log10(np.maximum(mse, MSE_FLOOR))
 
 

@@ -1,24 +1,40 @@
 """MSE, MAE, PSNR and SSIM of predicted future frames, per frame and per step.
 
 The metric implements the evaluation of the PredRNN papers (Wang et al.,
-TPAMI 2022, arXiv 2103.09504) as OpenSTL reports it; the per-frame formulas
-are in :mod:`predrnn.evaluation.frame_metrics`.
+TPAMI 2022, arXiv 2103.09504) as OpenSTL reports it, optionally the authors'
+own convention, measures in the data's units, threshold scores and LPIPS.
+The formulas live in :mod:`~predrnn.evaluation.frame_metrics`,
+:mod:`~predrnn.evaluation.authors_convention`,
+:mod:`~predrnn.evaluation.threshold_scores` and
+:mod:`~predrnn.evaluation.lpips_metric`.
 """
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+import logging
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 
 from predrnn.registry import METRICS
+from .authors_convention import authors_clip_frame_metrics
+from .data_units import DataUnits
 from .frame_metrics import frame_mae, frame_mse, frame_psnr, frame_ssim
+from .lpips_metric import LPIPS_NETS, frame_lpips, load_lpips
+from .threshold_scores import (COUNT_NAMES, SCORE_NAMES, check_thresholds,
+                               score_key, threshold_counts, threshold_scores)
 
 #: Names of the per-frame measures, in the order they are reported.
 METRIC_NAMES = ('mse', 'mae', 'psnr', 'ssim')
+#: Per-frame measures in data units, reported when the dataset declares a
+#: normalisation.
+UNIT_METRIC_NAMES = ('mse_units', 'mae_units')
 #: Prefix of the keys of the copy-last-input-frame baseline.
 COPY_LAST_PREFIX = 'copy_last/'
 #: Suffix of the keys holding per-timestep curves.
 PER_STEP_SUFFIX = '_per_step'
+#: Every per-frame measure in report order (``lpips`` only when computed).
+_FRAME_NAMES = METRIC_NAMES + UNIT_METRIC_NAMES + ('lpips', )
 
 
 def _to_numpy(value: Any) -> np.ndarray:
@@ -31,7 +47,7 @@ def _to_numpy(value: Any) -> np.ndarray:
 def clip_frame_metrics(pred: np.ndarray,
                        gt: np.ndarray,
                        ssim_data_range: float = 1.0) -> Dict[str, np.ndarray]:
-    """Every per-frame measure of one clip.
+    """Every per-frame measure of one clip in [0, 1] (no declared units).
 
     MSE and MAE use the raw prediction (as OpenSTL does: a model is not
     rewarded for values outside [0, 1] that clipping would repair); PSNR and
@@ -59,64 +75,118 @@ def clip_frame_metrics(pred: np.ndarray,
 
 @METRICS.register_module()
 class VideoPredictionMetric(BaseMetric):
-    """MSE, MAE, PSNR and SSIM of the predicted future frames.
+    """MSE, MAE, PSNR and SSIM of the predicted future frames, and options.
 
     Each measure is computed per predicted frame (the ``T_out`` future frames
     only), then averaged over frames and clips:
 
     - ``mse`` / ``mae``: sum over channels and pixels of the squared /
       absolute error ("MSE per frame"), on the **raw, unclipped** prediction,
-      as OpenSTL computes them.
-    - ``psnr``: ``-10 log10(mean squared error over the frame)`` on the
-      prediction clipped to [0, 1], capped at 100 dB (a frame whose mean
-      squared error is below 1e-10 scores 100 dB) so averages stay finite.
-      The average is over per-frame PSNR values, as in OpenSTL.
+      as OpenSTL computes them, in the frames' (normalised) values.
+    - ``psnr``: ``-10 log10(mean squared error over the frame / peak^2)`` on
+      the prediction clipped to [0, 1] (peak 1), capped at 100 dB (a frame
+      whose relative mean squared error is below 1e-10 scores 100 dB) so
+      averages stay finite. The average is over per-frame PSNR values, as in
+      OpenSTL.
     - ``ssim``: scikit-image's ``structural_similarity`` (7 x 7 uniform
-      window) per frame on the prediction clipped to [0, 1], with
-      ``data_range=ssim_data_range``. 1.0 is correct for frames in [0, 1].
-      OpenSTL runs with scikit-image < 0.19 and no ``data_range`` implicitly
-      used 2.0 (the range of a float dtype, [-1, 1]), which weakens the SSIM
-      constants and inflates SSIM slightly; set ``ssim_data_range=2.0`` only
-      to reproduce those published numbers.
+      window, channels averaged with ``channel_axis`` for colour) per frame
+      on the prediction clipped to [0, 1], with ``data_range=ssim_data_range``
+      (relative to the peak). 1.0 is correct. OpenSTL runs with scikit-image
+      < 0.19 and no ``data_range`` implicitly used 2.0 (the range of a float
+      dtype, [-1, 1]), which weakens the SSIM constants and inflates SSIM
+      slightly; set ``ssim_data_range=2.0`` only to reproduce those numbers.
+
+    **The authors' convention** (``authors_convention=True``, see
+    :mod:`~predrnn.evaluation.authors_convention`): MSE and MAE on the
+    prediction clipped to [0, 1], PSNR and SSIM on frames truncated to uint8,
+    as the PredRNN authors' test code computes the papers' tables. Use it as a
+    second metric with its own ``prefix`` (``prefix='authors'`` gives keys
+    ``'authors/mse'``, ...) so the default keys, which ``save_best='mse'``
+    reads, stay as they are.
+
+    **Data units.** When the dataset's ``metainfo`` (the metric's
+    ``dataset_meta``) declares ``normalization = dict(kind, scale, offset,
+    units, data_range)`` with data = normalised * scale + offset per channel
+    (:class:`~predrnn.evaluation.DataUnits`), ``mse`` and ``mae`` stay in
+    normalised values, ``mse_units`` / ``mae_units`` are the same sums in
+    data units, and PSNR and SSIM are computed in data units with the
+    declared ``data_range`` ``[lo, hi]`` as the range (peak ``hi - lo``,
+    predictions clipped to it; SSIM on values minus ``lo``, since its
+    luminance term depends on the zero). For a ``'range'`` normalisation this equals
+    the normalised PSNR and SSIM. Mean-std data declared without a
+    ``data_range`` has no natural peak: the ground-truth clip's own range is
+    used and predictions are not clipped (see
+    :meth:`DataUnits.reference_range`). Without the key, nothing changes.
+
+    **Threshold scores** (``thresholds=[...]`` in data units, or in the
+    frames' values when no normalisation is declared): ``csi_<t>``,
+    ``pod_<t>``, ``far_<t>`` from hits, misses and false alarms (value >= t)
+    summed over every pixel, frame and clip of the set before dividing; NaN
+    when no event occurs at ``t``
+    (:mod:`~predrnn.evaluation.threshold_scores`).
+
+    **LPIPS** (``lpips=True``): computed only when the optional ``lpips``
+    package is installed and the torchvision backbone weights are already in
+    the local torch hub cache; otherwise one log line says what is missing
+    and where to put the weights, and there is no ``lpips`` key. Never a
+    download. Frames are mapped to [0, 1] by the range used for PSNR, grey
+    frames repeated to RGB, then scaled to [-1, 1] as LPIPS expects (the
+    authors' convention feeds [0, 1], as their code does). Only for 1 or 3
+    channels.
 
     The same measures are reported for the copy-last-input-frame baseline
-    (every future frame predicted as the last observed frame) on the same
-    clips, under keys prefixed with ``'copy_last/'``.
+    (every future frame predicted as the last observed frame, persistence in
+    nowcasting) on the same clips, under keys prefixed with ``'copy_last/'``.
 
-    Per-timestep curves (the value at each future step, averaged over clips)
-    are returned under ``'<name>_per_step'`` keys as plain lists of Python
-    floats of length ``T_out``. mmengine 0.10.7 routes such non-scalar values
-    to the message hub's runtime info instead of its scalar buffers: they
-    appear in the validation/test log line and in the test JSON log, never in
+    Per-timestep curves (the value at each future step, averaged over clips;
+    for threshold scores, counts summed over clips per step) are returned
+    under ``'<name>_per_step'`` keys as plain lists of Python floats of length
+    ``T_out``. mmengine 0.10.7 routes such non-scalar values to the message
+    hub's runtime info instead of its scalar buffers: they appear in the
+    validation/test log line and in the test JSON log, never in
     ``scalars.json`` or TensorBoard, and ``CheckpointHook(save_best='mse')``
     reads only ``'mse'``. Lists of floats (not arrays) keep checkpoints, which
     store the message hub, loadable with ``torch.load(weights_only=True)``.
     Set ``return_per_step=False`` to return scalars only (shorter log lines).
 
-    ``process`` stores only per-frame values (a few arrays of length
-    ``T_out`` per clip), never frames, so memory stays small and distributed
-    evaluation collects little.
+    ``process`` stores only per-frame values and per-clip counts (arrays of
+    shape ``(T_out,)`` or ``(K, T_out)`` per clip), never frames, so memory
+    stays small, distributed evaluation collects little, and mmengine's
+    collection (which drops the samples a distributed sampler padded) leaves
+    exactly one record per clip: counts are summed only after gathering.
 
     Args:
-        ssim_data_range (float): ``data_range`` of SSIM. Defaults to 1.0.
+        ssim_data_range (float): ``data_range`` of SSIM relative to the peak
+            (1.0 = the frames' range). Defaults to 1.0.
         with_copy_last (bool): Also evaluate the copy-last-input-frame
             baseline (roughly doubles the cost of ``process``). Defaults to
             True.
         return_per_step (bool): Add the ``'<name>_per_step'`` curves to the
             returned dict. Defaults to True.
+        authors_convention (bool): Compute MSE, MAE, PSNR and SSIM as the
+            PredRNN authors' test does. Needs frames in [0, 1] (no mean-std
+            normalisation). Defaults to False.
+        thresholds (Sequence[float], optional): Thresholds of CSI, POD and
+            FAR, in data units. Defaults to None (no threshold scores).
+        lpips (bool): Also compute LPIPS when possible. Defaults to False.
+        lpips_net (str): LPIPS backbone, ``'alex'`` (the papers'), ``'vgg'``
+            or ``'squeeze'``. Defaults to ``'alex'``.
         collect_device (str): Device used to collect results across ranks,
             ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
-        prefix (str, optional): Prefix of every key. Keep it None when
-            checkpoints select the best ``'mse'``. Defaults to None.
+        prefix (str, optional): Prefix of every key, joined with ``'/'``.
+            Keep it None on the metric whose ``'mse'`` selects the best
+            checkpoint. Defaults to None.
         collect_dir (str, optional): Temporary folder of the CPU collection.
             Defaults to None.
 
     Returns of :meth:`compute_metrics` (``T_out = 10`` shown)::
 
         {'mse': 24.1, 'mae': 73.7, 'psnr': 23.2, 'ssim': 0.945,
-         'copy_last/mse': ..., 'copy_last/mae': ..., 'copy_last/psnr': ...,
-         'copy_last/ssim': ...,
-         'mse_per_step': [10 floats], ..., 'ssim_per_step': [10 floats],
+         # with declared units / lpips / thresholds=[20]:
+         'mse_units': ..., 'mae_units': ..., 'lpips': ...,
+         'csi_20': ..., 'pod_20': ..., 'far_20': ...,
+         'copy_last/mse': ..., ...,
+         'mse_per_step': [10 floats], ..., 'csi_20_per_step': [10 floats],
          'copy_last/mse_per_step': [10 floats], ...}
     """
 
@@ -126,6 +196,10 @@ class VideoPredictionMetric(BaseMetric):
                  ssim_data_range: float = 1.0,
                  with_copy_last: bool = True,
                  return_per_step: bool = True,
+                 authors_convention: bool = False,
+                 thresholds: Optional[Sequence[float]] = None,
+                 lpips: bool = False,
+                 lpips_net: str = 'alex',
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -136,9 +210,85 @@ class VideoPredictionMetric(BaseMetric):
         if ssim_data_range <= 0:
             raise ValueError(
                 f'ssim_data_range must be positive, got {ssim_data_range}')
+        if lpips_net not in LPIPS_NETS:
+            raise ValueError(f'lpips_net must be one of {LPIPS_NETS}, got '
+                             f'{lpips_net!r}')
         self.ssim_data_range = float(ssim_data_range)
         self.with_copy_last = with_copy_last
         self.return_per_step = return_per_step
+        self.authors_convention = bool(authors_convention)
+        self.thresholds: Tuple[float, ...] = check_thresholds(thresholds)
+        self.lpips = bool(lpips)
+        self.lpips_net = lpips_net
+        self._units: Optional[DataUnits] = None
+        self._lpips_model: Optional[torch.nn.Module] = None
+        self._lpips_resolved = not self.lpips
+
+    @property
+    def dataset_meta(self) -> Optional[dict]:
+        """Optional[dict]: Meta info of the dataset (may declare units)."""
+        return self._dataset_meta
+
+    @dataset_meta.setter
+    def dataset_meta(self, dataset_meta: Optional[dict]) -> None:
+        """Store the meta info and parse its ``'normalization'``, if any."""
+        units = DataUnits.from_meta(dataset_meta)
+        if (self.authors_convention and units is not None
+                and units.kind == 'meanstd'):
+            raise ValueError(
+                "authors_convention=True needs frames normalised to [0, 1] "
+                "(normalization kind 'range' or 'minmax'); this dataset "
+                "declares 'meanstd'. Drop the authors' metric or change the "
+                'normalisation.')
+        self._dataset_meta = dataset_meta
+        self._units = units
+
+    def _resolve_lpips(self, channels: int) -> None:
+        """Load LPIPS once, or log once why it is skipped."""
+        self._lpips_resolved = True
+        if channels not in (1, 3):
+            reason = (f'LPIPS skipped: it needs 1 or 3 channels, the clips '
+                      f'have {channels}')
+        else:
+            self._lpips_model, reason = load_lpips(self.lpips_net)
+        if self._lpips_model is None:
+            print_log(reason, logger='current', level=logging.WARNING)
+
+    def _clip_record(self, pred: np.ndarray,
+                     gt: np.ndarray) -> Dict[str, np.ndarray]:
+        """Every per-frame measure and count of one (pred, gt) clip pair."""
+        units = self._units
+        if self.authors_convention:
+            record = authors_clip_frame_metrics(pred, gt)
+            pred = np.clip(pred, 0.0, 1.0)
+        elif units is None:
+            record = clip_frame_metrics(pred, gt, self.ssim_data_range)
+        else:
+            record = dict(mse=frame_mse(pred, gt), mae=frame_mae(pred, gt))
+        if units is None:
+            pred_u, gt_u, lo, hi = pred, gt, 0.0, 1.0
+        else:
+            pred_u, gt_u = units.to_units(pred), units.to_units(gt)
+            record['mse_units'] = frame_mse(pred_u, gt_u)
+            record['mae_units'] = frame_mae(pred_u, gt_u)
+            lo, hi, clip = units.reference_range(gt_u)
+            if not self.authors_convention:
+                shown = np.clip(pred_u, lo, hi) if clip else pred_u
+                record['psnr'] = frame_psnr(shown, gt_u, data_range=hi - lo)
+                # SSIM's luminance term is not shift-invariant: measure from
+                # the range's low end (kelvin and celsius score alike).
+                record['ssim'] = frame_ssim(
+                    shown - lo, gt_u - lo,
+                    data_range=self.ssim_data_range * (hi - lo))
+        if self._lpips_model is not None:
+            pred01 = np.clip((pred_u - lo) / (hi - lo), 0.0, 1.0)
+            gt01 = np.clip((gt_u - lo) / (hi - lo), 0.0, 1.0)
+            record['lpips'] = frame_lpips(
+                self._lpips_model, pred01, gt01,
+                scale_to_pm1=not self.authors_convention)
+        if self.thresholds:
+            record.update(threshold_counts(pred_u, gt_u, self.thresholds))
+        return record
 
     def process(self, data_batch: Any,
                 data_samples: Sequence[Mapping[str, Any]]) -> None:
@@ -149,46 +299,66 @@ class VideoPredictionMetric(BaseMetric):
             data_samples (Sequence[Mapping]): The model's predict outputs, one
                 dict per clip with ``'pred'`` (T_out, C, H, W) raw,
                 ``'gt'`` (T_out, C, H, W) and ``'inputs'`` (T_in, C, H, W),
-                tensors on any device or arrays.
+                tensors on any device or arrays, in normalised values.
         """
         for sample in data_samples:
             pred = _to_numpy(sample['pred'])
             gt = _to_numpy(sample['gt'])
-            record = clip_frame_metrics(pred, gt, self.ssim_data_range)
+            if not self._lpips_resolved:
+                self._resolve_lpips(gt.shape[1])
+            record = self._clip_record(pred, gt)
             if self.with_copy_last:
                 last = _to_numpy(sample['inputs'])[-1]
                 baseline = np.broadcast_to(last, gt.shape)
-                for name, values in clip_frame_metrics(
-                        baseline, gt, self.ssim_data_range).items():
+                for name, values in self._clip_record(baseline, gt).items():
                     record[COPY_LAST_PREFIX + name] = values
             self.results.append(record)
 
     def compute_metrics(self, results: List[Dict[str, np.ndarray]]
                         ) -> Dict[str, Any]:
-        """Average the per-frame measures over frames and clips.
+        """Average the per-frame measures, sum the counts, over all clips.
 
         Args:
             results (list[dict]): One record per clip, as stored by
                 :meth:`process` (gathered from every rank).
 
         Returns:
-            dict: Scalar averages under ``'mse'``, ``'mae'``, ``'psnr'``,
-            ``'ssim'`` (and ``'copy_last/...'``), then, if
+            dict: Scalars (``'mse'``, ``'mae'``, ``'psnr'``, ``'ssim'``, the
+            optional keys, then ``'copy_last/...'``), then, if
             ``return_per_step``, the per-timestep curves under
             ``'..._per_step'`` as lists of floats.
         """
         if not results:
             raise ValueError('VideoPredictionMetric got no results to average')
+        names = [n for n in _FRAME_NAMES if all(n in r for r in results)]
+        partial = [n for n in _FRAME_NAMES
+                   if n not in names and any(n in r for r in results)]
+        if partial:
+            print_log(f'{partial} computed on some ranks only (e.g. LPIPS '
+                      'weights missing on one machine): not reported',
+                      logger='current', level=logging.WARNING)
         prefixes = [''] + ([COPY_LAST_PREFIX] if self.with_copy_last else [])
-        keys = [p + name for p in prefixes for name in METRIC_NAMES]
-        per_step = {
-            key: np.stack([r[key] for r in results]).mean(axis=0)
-            for key in keys
-        }
-        metrics: Dict[str, Any] = {
-            key: float(curve.mean())
-            for key, curve in per_step.items()
-        }
+        scalars: Dict[str, float] = {}
+        per_step: Dict[str, np.ndarray] = {}
+        for prefix in prefixes:
+            for name in names:
+                curve = np.stack([r[prefix + name] for r in results]).mean(0)
+                per_step[prefix + name] = curve
+                scalars[prefix + name] = float(curve.mean())
+            if not self.thresholds:
+                continue
+            counts = [  # hits, misses, false alarms, each (K, T_out)
+                np.sum([r[prefix + name] for r in results], axis=0)
+                for name in COUNT_NAMES
+            ]
+            step_scores = threshold_scores(*counts)
+            set_scores = threshold_scores(*(c.sum(axis=1) for c in counts))
+            for k, thr in enumerate(self.thresholds):
+                for score in SCORE_NAMES:
+                    key = prefix + score_key(score, thr)
+                    per_step[key] = step_scores[score][k]
+                    scalars[key] = float(set_scores[score][k])
+        metrics: Dict[str, Any] = dict(scalars)
         if self.return_per_step:
             for key, curve in per_step.items():
                 metrics[key + PER_STEP_SUFFIX] = [float(v) for v in curve]

@@ -1,0 +1,63 @@
+"""The PredRNN authors' evaluation, to compare with the papers' tables.
+
+The authors' test (``core/trainer.py`` of thuml/predrnn-pytorch) differs from
+OpenSTL's and ours in two ways:
+
+- the prediction is clipped to [0, 1] *before* the per-frame MSE (ours and
+  OpenSTL's use the raw prediction, so values outside [0, 1] cost);
+- PSNR and SSIM are computed on frames quantised to uint8 by truncation,
+  ``np.uint8(x * 255)`` (so 0.999 becomes 254), with peak 255 and, for SSIM,
+  scikit-image's ``structural_similarity`` on the uint8 frames (data range
+  255, 7 x 7 window, channels averaged).
+
+Two details are deliberately not copied: a perfect frame scores 100 dB (the
+authors' code gives infinity, which makes any average infinite), and the
+ground truth is clipped to [0, 1] before the quantisation (it is in [0, 1]
+already for their data; the clip only stops uint8 from wrapping around).
+The authors' log also prints "mse per seq", the sum over the ``T_out``
+frames; the papers' tables report the per-frame value, which is ours.
+"""
+from typing import Dict
+
+import numpy as np
+
+from .frame_metrics import frame_mae, frame_mse, frame_psnr, frame_ssim
+
+#: Peak of uint8 frames.
+UINT8_PEAK = 255.0
+
+
+def quantize_like_authors(frames: np.ndarray) -> np.ndarray:
+    """Clip to [0, 1] and truncate to uint8 as ``np.uint8(x * 255)`` does.
+
+    Args:
+        frames (np.ndarray): Frames in [0, 1] nominally, any shape.
+
+    Returns:
+        np.ndarray: uint8 array of the same shape.
+    """
+    scaled = np.clip(frames, 0.0, 1.0) * UINT8_PEAK
+    return scaled.astype(np.uint8)  # float -> uint8 truncates towards zero
+
+
+def authors_clip_frame_metrics(pred: np.ndarray,
+                               gt: np.ndarray) -> Dict[str, np.ndarray]:
+    """MSE, MAE, PSNR and SSIM of one clip in the authors' convention.
+
+    Args:
+        pred (np.ndarray): Raw predicted future frames, (T_out, C, H, W).
+        gt (np.ndarray): Ground-truth future frames in [0, 1], same shape.
+
+    Returns:
+        dict[str, np.ndarray]: ``'mse'``, ``'mae'`` (prediction clipped to
+        [0, 1]; the authors report no MAE, this is its clipped analogue),
+        ``'psnr'``, ``'ssim'`` (uint8 frames), each of shape (T_out,).
+    """
+    clipped = np.clip(pred, 0.0, 1.0)
+    pred_q = quantize_like_authors(pred)
+    gt_q = quantize_like_authors(gt)
+    return dict(
+        mse=frame_mse(clipped, gt),
+        mae=frame_mae(clipped, gt),
+        psnr=frame_psnr(pred_q, gt_q, data_range=UINT8_PEAK),
+        ssim=frame_ssim(pred_q, gt_q, data_range=UINT8_PEAK))

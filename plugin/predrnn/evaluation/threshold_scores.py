@@ -1,0 +1,100 @@
+"""Threshold scores of nowcasting: CSI, POD and FAR.
+
+At a threshold ``t`` (in data units) a value is an *event* when it is
+``>= t``. Comparing prediction and ground truth value by value (every pixel
+and channel of a frame) gives hits (event in both), misses (event only in the
+ground truth) and false alarms (event only in the prediction). The scores are
+ratios of counts **summed over the whole test set** before dividing (SPEC 11;
+averaging per-frame ratios would weight an almost empty frame like a stormy
+one):
+
+- CSI = hits / (hits + misses + false alarms)
+- POD = hits / (hits + misses)
+- FAR = false alarms / (hits + false alarms)
+
+A ratio whose denominator is zero (no event at all at that threshold) is NaN:
+undefined, not perfect.
+"""
+from numbers import Real
+from typing import Any, Dict, Tuple
+
+import numpy as np
+
+#: Names of the stored counts, in the order of :func:`threshold_counts`.
+COUNT_NAMES = ('hits', 'misses', 'false_alarms')
+#: Names of the scores, in the order they are reported.
+SCORE_NAMES = ('csi', 'pod', 'far')
+
+
+def check_thresholds(thresholds: Any) -> Tuple[float, ...]:
+    """Validate thresholds: None (none), a number or distinct finite numbers.
+
+    Returns:
+        tuple[float, ...]: The thresholds, in the given order.
+    """
+    if thresholds is None:
+        return ()
+    if isinstance(thresholds, Real):
+        thresholds = [thresholds]
+    values = tuple(float(t) for t in thresholds)
+    if not all(np.isfinite(values)) or len(set(values)) != len(values):
+        raise ValueError('thresholds must be distinct finite numbers in data '
+                         f'units, got {list(thresholds)}')
+    return values
+
+
+def score_key(score: str, threshold: float) -> str:
+    """Key of a score at a threshold, e.g. ``'csi_20'``, ``'pod_0.5'``."""
+    return f'{score}_{threshold:g}'
+
+
+def threshold_counts(pred: np.ndarray, gt: np.ndarray,
+                     thresholds: Tuple[float, ...]
+                     ) -> Dict[str, np.ndarray]:
+    """Hits, misses and false alarms of one clip, per threshold and frame.
+
+    Args:
+        pred (np.ndarray): Predicted frames in data units, (T, C, H, W).
+        gt (np.ndarray): Ground-truth frames in data units, (T, C, H, W).
+        thresholds (tuple[float, ...]): K thresholds in data units.
+
+    Returns:
+        dict[str, np.ndarray]: ``'hits'``, ``'misses'``, ``'false_alarms'``,
+        each int64 of shape (K, T): small, so that a metric can store them per
+        clip and sum them after gathering every rank's clips.
+    """
+    num_frames = pred.shape[0]
+    out = {name: np.zeros((len(thresholds), num_frames), dtype=np.int64)
+           for name in COUNT_NAMES}
+    pred = pred.reshape(num_frames, -1)
+    gt = gt.reshape(num_frames, -1)
+    for k, thr in enumerate(thresholds):
+        p, g = pred >= thr, gt >= thr
+        hits = np.count_nonzero(p & g, axis=1)
+        out['hits'][k] = hits
+        out['misses'][k] = np.count_nonzero(g, axis=1) - hits
+        out['false_alarms'][k] = np.count_nonzero(p, axis=1) - hits
+    return out
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` in float64, NaN where ``den`` is zero."""
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def threshold_scores(hits: np.ndarray, misses: np.ndarray,
+                     false_alarms: np.ndarray) -> Dict[str, np.ndarray]:
+    """CSI, POD and FAR from summed counts (any matching shapes).
+
+    Returns:
+        dict[str, np.ndarray]: ``'csi'``, ``'pod'``, ``'far'``, float64, NaN
+        where undefined.
+    """
+    return dict(
+        csi=_ratio(hits, hits + misses + false_alarms),
+        pod=_ratio(hits, hits + misses),
+        far=_ratio(false_alarms, hits + false_alarms))
