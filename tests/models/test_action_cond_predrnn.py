@@ -8,7 +8,7 @@ from predrnn.models.networks import ActionPredRNNNet
 from predrnn.models.utils import CheckpointFormatError
 from predrnn.registry import MODELS
 from _action_reference import randomise, ref_action_cell, ref_action_rollout
-from _spec_reference import ref_decouple, ref_patch
+from _spec_reference import cell_params, ref_cell, ref_decouple, ref_patch
 
 T_IN, T_OUT, A = 2, 3, 3
 
@@ -193,3 +193,62 @@ def test_network_refuses_bad_width_directly():
     with pytest.raises(ValueError, match='condition_channels=3'):
         net(torch.zeros(1, 3, 4, 4, 4), torch.zeros(1, 3, 2),
             torch.ones(1, 2))
+
+
+def test_additive_fusion_matches_spec_reference():
+    model = build(fusion='additive', conv_on_input=False, res_on_conv=False)
+    randomise(model.net, seed=7, scale=0.2)
+    clips, actions = batch(h=8, w=6)
+    frames = ref_patch(clips, 2)
+    # teacher forcing everywhere: every step reads the true frame
+    mask = torch.ones(2, T_IN + T_OUT - 1)
+    preds, _ = model.net(frames, actions, mask)
+    sd = model.net.state_dict()
+    assert sd['cell_list.0.conv_x.0.weight'].shape[1] == 4 + A
+    assert sd['cell_list.1.conv_x.0.weight'].shape[1] == 8 + A
+    ref = ref_additive_rollout_tf(sd, frames, actions, 2)
+    torch.testing.assert_close(preds, ref, atol=1e-5, rtol=1e-4)
+
+
+def ref_additive_rollout_tf(sd, frames, actions, num_layers):
+    """As :func:`ref_additive_rollout` with the true frame at every step."""
+    b, t_total, _, hh, ww = frames.shape
+    params = [cell_params(sd, f'cell_list.{l}.') for l in range(num_layers)]
+    ch = sd['cell_list.0.conv_h.0.weight'].shape[1]
+    zeros = torch.zeros(b, ch, hh, ww)
+    h, c, m = [zeros] * num_layers, [zeros] * num_layers, zeros
+    preds = []
+    for t in range(t_total - 1):
+        a = actions[:, t, :, None, None].expand(b, actions.shape[2], hh, ww)
+        inp = frames[:, t]
+        for l in range(num_layers):
+            h[l], c[l], m, _, _ = ref_cell(params[l], torch.cat([inp, a], 1),
+                                           h[l], c[l], m)
+            inp = h[l]
+        preds.append(torch.nn.functional.conv2d(h[-1],
+                                                sd['conv_last.weight']))
+    return torch.stack(preds, dim=1)
+
+
+@pytest.mark.parametrize('fusion,conv_on_input', [('multiplicative', True),
+                                                  ('multiplicative', False),
+                                                  ('additive', True),
+                                                  ('additive', False)])
+def test_changing_future_actions_changes_only_the_future(fusion,
+                                                         conv_on_input):
+    """Prediction of frame t+1 reads the conditions 0..t: changing the
+    condition of step k changes the forecasts of frames k+1.. and nothing
+    before."""
+    model = build(fusion=fusion, conv_on_input=conv_on_input,
+                  res_on_conv=conv_on_input)
+    randomise(model.net, seed=11, scale=0.3)
+    clips, actions = batch()
+    data = model.data_preprocessor(dict(inputs=clips, conditions=actions))
+    base = model(data['inputs'][:, :T_IN], conditions=actions, mode='tensor')
+    k = T_IN  # a future step's condition
+    what_if = actions.clone()
+    what_if[:, k] += 1.0
+    other = model(data['inputs'][:, :T_IN], conditions=what_if,
+                  mode='tensor')
+    torch.testing.assert_close(other[:, :k], base[:, :k])
+    assert (other[:, k:] - base[:, k:]).abs().amax() > 1e-3
