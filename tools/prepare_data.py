@@ -14,10 +14,14 @@ t10k-images-idx3-ubyte.gz, mnist_test_seq.npy}``. Moving Fashion-MNIST::
 (same options) writes Fashion-MNIST's ``train-images-idx3-ubyte.gz`` and
 ``t10k-images-idx3-ubyte.gz`` to ``data/moving_fmnist/``; it has no standard
 test file, the dataset generates one from the t10k images and caches it
-there. Each file is checked (MD5 and structure) before it is renamed into
-place; valid files already there are kept. Without these files the dataset
-still runs, on stand-in digits and a generated test set whose metrics are not
-comparable with published numbers.
+there. Each file is checked (checksum of the file or of its decompressed
+content, and structure) before it is renamed into place. Files already there
+are never deleted: the published ones are kept, a valid file that differs
+from the published one is kept and reported, and ``--force`` replaces it by
+the published file (only once that one is downloaded and verified), moving
+the old one aside to ``<name>.bak-<UTC time>``. Without these files the
+dataset still runs, on stand-in digits and a generated test set whose metrics
+are not comparable with published numbers.
 """
 import argparse
 import sys
@@ -53,13 +57,23 @@ def parse_args(argv=None) -> argparse.Namespace:
         cmd.add_argument(
             '--timeout', type=float, default=60.0,
             help='network timeout in seconds (default: %(default)s)')
+        cmd.add_argument(
+            '--force', action='store_true',
+            help='replace files that are valid but not the published ones '
+            'by the published files; each old file is moved aside to '
+            '<name>.bak-<UTC time> once its replacement is verified')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    results = prepare_mmnist(args.data_root, args.mirror, args.from_dir,
-                             args.timeout, dataset=args.dataset)
+    try:
+        results = prepare_mmnist(args.data_root, args.mirror, args.from_dir,
+                                 args.timeout, dataset=args.dataset,
+                                 force=args.force)
+    except (OSError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
     width = max(map(len, results))
     for name, status in results.items():
         print(f'{name:<{width}}  {status}')

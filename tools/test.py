@@ -102,8 +102,13 @@ def main(argv=None) -> dict:
     if is_main_process():
         from predrnn.evaluation import dump_metrics_json
         from predrnn.visualization import plot_per_step_curves
+        # Which test set produced the numbers (e.g. MovingMNIST's standard
+        # file with its MD5, or a generated one; 'comparable' tells).
+        meta = getattr(runner.test_dataloader.dataset, 'metainfo', None)
+        test_set = (meta or {}).get('test_set')
         json_file = dump_metrics_json(
-            metrics, osp.join(runner.log_dir, 'metrics.json'))
+            dict(metrics, test_set=test_set) if test_set else metrics,
+            osp.join(runner.log_dir, 'metrics.json'))
         plot_file = osp.join(runner.log_dir, 'per_step_curves.png')
         plot_per_step_curves(metrics, plot_file)
         print_table(metrics)

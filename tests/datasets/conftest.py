@@ -1,6 +1,6 @@
 """Fixtures of the Moving MNIST tests."""
 import pytest
-from mmnist_helpers import random_digits, write_idx
+from mmnist_helpers import NAMES, Server, make_files, random_digits, write_idx
 
 
 @pytest.fixture
@@ -27,3 +27,19 @@ def captured_logs(monkeypatch):
     monkeypatch.setattr(digit_source, 'print_log', fake_print_log)
     monkeypatch.setattr(moving_mnist, 'print_log', fake_print_log)
     return messages
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """A local HTTP server (127.0.0.1) serving tiny versions of the three
+    Moving MNIST files from ``tmp_path / 'www'``; their MD5s are patched in
+    as the published ones. Yields ``(server, tmp_path)``."""
+    from predrnn.datasets import mmnist_files as mf
+    md5s = make_files(tmp_path / 'www')
+    monkeypatch.setattr(mf, 'CHECKSUMS', md5s)
+    # Never reach a real host, even by mistake.
+    monkeypatch.setattr(mf, 'BASE_URLS', {n: ('http://127.0.0.1:9/', )
+                                          for n in NAMES})
+    server = Server(tmp_path / 'www')
+    yield server, tmp_path
+    server.close()

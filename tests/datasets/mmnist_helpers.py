@@ -1,8 +1,12 @@
 """Helpers of the Moving MNIST tests, independent of the code under test
 (IDX header packed with ``struct``, trajectories re-derived from SPEC 8)."""
+import functools
 import gzip
+import hashlib
+import http.server
 import math
 import struct
+import threading
 
 import numpy as np
 
@@ -27,6 +31,61 @@ def random_digits(num, size=28, seed=0):
     return images.astype(np.uint8)
 
 
+NAMES = ('train-images-idx3-ubyte.gz', 't10k-images-idx3-ubyte.gz',
+         'mnist_test_seq.npy')
+
+
+def make_files(folder):
+    """Tiny valid versions of the three files; returns their MD5s."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_idx(folder / NAMES[0], random_digits(4), compress=True)
+    write_idx(folder / NAMES[1], random_digits(3, seed=1), compress=True)
+    np.save(folder / NAMES[2], np.zeros((20, 2, 64, 64), np.uint8))
+    return {
+        n: hashlib.md5((folder / n).read_bytes()).hexdigest()
+        for n in NAMES
+    }
+
+
+class Server:
+    """http.server in a thread serving a folder, counting requests; paths
+    in ``truncate`` announce more bytes than they send."""
+
+    def __init__(self, folder):
+        self.requests = []
+        self.truncate = set()
+        outer = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                outer.requests.append(self.path)
+                name = self.path.lstrip('/')
+                if name in outer.truncate:
+                    data = (folder / name).read_bytes()
+                    self.send_response(200)
+                    self.send_header('Content-Length', str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data[:len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                super().do_GET()
+
+        self.httpd = http.server.ThreadingHTTPServer(
+            ('127.0.0.1', 0),
+            functools.partial(Handler, directory=str(folder)))
+        self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}/'
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, args=(0.01, ), daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def spec_positions(x, y, theta, num_frames, free, step=0.1):

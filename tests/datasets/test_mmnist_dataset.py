@@ -112,22 +112,35 @@ def test_built_from_registries(mnist_root):
         InfiniteEpochIndexSampler)
 
 
-def test_standard_test_file(tmp_path, captured_logs):
+def test_standard_test_file(tmp_path, captured_logs, monkeypatch):
+    import hashlib
+
+    from predrnn.datasets import standard_test_set
     arr = np.random.default_rng(0).integers(0, 256, (20, 3, 64, 64),
                                             np.uint8)
     np.save(tmp_path / 'mnist_test_seq.npy', arr)
+    # This tiny file plays the published one: its shape and MD5.
+    monkeypatch.setattr(standard_test_set, 'STANDARD_SHAPE', arr.shape)
+    monkeypatch.setattr(
+        standard_test_set, 'STANDARD_MD5',
+        hashlib.md5((tmp_path / 'mnist_test_seq.npy').read_bytes()
+                    ).hexdigest())
     ds = MovingMNIST(data_root=str(tmp_path), split='test')
-    assert len(ds) == 3 and ds.metainfo['test_set'] == 'standard'
+    assert len(ds) == 3 and ds.metainfo['test_set']['name'] == 'standard'
     assert ds.metainfo['comparable']
     for i in range(3):
         np.testing.assert_array_equal(ds[i]['inputs'][:, 0].numpy(),
                                       arr[:, i])
-    assert any('standard test set' in m and 'comparable' in m
+    assert any('the standard mnist_test_seq.npy' in m and 'comparable' in m
                for m in captured_logs)
     # Fewer frames and clips: the first ones; the epoch is ignored.
     short = MovingMNIST(data_root=str(tmp_path), split='val', in_frames=5,
                         out_frames=5, num_clips=2)
     assert len(short) == 2
+    # The standard file, but a subset and 5 -> 5 frames: not comparable.
+    assert short.metainfo['test_set']['name'] == 'standard'
+    assert not short.metainfo['comparable']
+    assert '2 of its 3 clips' in short.test_set['reason']
     np.testing.assert_array_equal(short[(4, 1)]['inputs'][:, 0].numpy(),
                                   arr[:10, 1])
     with pytest.raises(ValueError, match='holds 3 clips'):
@@ -147,7 +160,7 @@ def test_malformed_standard_file_errors(tmp_path, arr):
 def test_generated_test_set_cached(mnist_root, captured_logs, monkeypatch):
     cfg = dict(data_root=str(mnist_root), split='test', **TINY)
     ds = MovingMNIST(**cfg)
-    assert ds.metainfo['test_set'] == 'generated'
+    assert ds.metainfo['test_set']['name'] == 'generated'
     assert not ds.metainfo['comparable']
     assert ds.digit_source.endswith('t10k-images-idx3-ubyte.gz')
     assert any('NOT comparable' in m for m in captured_logs)
@@ -182,7 +195,7 @@ def test_standard_file_not_used_for_other_configs(tmp_path, captured_logs):
             np.zeros((20, 2, 64, 64), np.uint8))
     ds = MovingMNIST(data_root=str(tmp_path), split='test', num_digits=3,
                      num_clips=2, num_stand_in_digits=10)
-    assert ds.metainfo['test_set'] == 'generated'
+    assert ds.metainfo['test_set']['name'] == 'generated'
     assert any('does not match' in m for m in captured_logs)
 
 

@@ -1,90 +1,22 @@
 """tools/prepare_data.py mmnist and mfmnist against a local HTTP server
 (127.0.0.1)."""
-import functools
+import gzip
 import hashlib
-import http.server
 import importlib.util
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from mmnist_helpers import random_digits, write_idx
+from mmnist_helpers import NAMES, Server, make_files, random_digits, write_idx
 
 from predrnn.datasets import MovingMNIST
+from predrnn.datasets import mmnist_files as mf
 from predrnn.datasets import prepare_mmnist as pm
 
-NAMES = ('train-images-idx3-ubyte.gz', 't10k-images-idx3-ubyte.gz',
-         'mnist_test_seq.npy')
 FNAMES = NAMES[:2]  # Moving Fashion-MNIST: no standard test file
 ROOT = Path(__file__).parents[2]
 TOOL = ROOT / 'tools' / 'prepare_data.py'
-
-
-def make_files(folder):
-    """Tiny valid versions of the three files; returns their MD5s."""
-    folder.mkdir(parents=True, exist_ok=True)
-    write_idx(folder / NAMES[0], random_digits(4), compress=True)
-    write_idx(folder / NAMES[1], random_digits(3, seed=1), compress=True)
-    np.save(folder / NAMES[2], np.zeros((20, 2, 64, 64), np.uint8))
-    return {
-        n: hashlib.md5((folder / n).read_bytes()).hexdigest()
-        for n in NAMES
-    }
-
-
-class Server:
-    """http.server in a thread serving a folder, counting requests; paths
-    in ``truncate`` announce more bytes than they send."""
-
-    def __init__(self, folder):
-        self.requests = []
-        self.truncate = set()
-        outer = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                outer.requests.append(self.path)
-                name = self.path.lstrip('/')
-                if name in outer.truncate:
-                    data = (folder / name).read_bytes()
-                    self.send_response(200)
-                    self.send_header('Content-Length', str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data[:len(data) // 2])
-                    self.wfile.flush()
-                    self.close_connection = True
-                    return
-                super().do_GET()
-
-        self.httpd = http.server.ThreadingHTTPServer(
-            ('127.0.0.1', 0),
-            functools.partial(Handler, directory=str(folder)))
-        self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}/'
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, args=(0.01, ), daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def served(tmp_path, monkeypatch):
-    md5s = make_files(tmp_path / 'www')
-    monkeypatch.setattr(pm, 'CHECKSUMS', md5s)
-    # Never reach a real host, even by mistake.
-    monkeypatch.setattr(pm, 'BASE_URLS', {n: ('http://127.0.0.1:9/', )
-                                          for n in NAMES})
-    server = Server(tmp_path / 'www')
-    yield server, tmp_path
-    server.close()
 
 
 def listing(root, subdir='moving_mnist'):
@@ -108,11 +40,12 @@ def test_download_then_keep(served):
 
 def test_checksum_mismatch_leaves_no_file(served, monkeypatch):
     server, tmp = served
-    monkeypatch.setitem(pm.CHECKSUMS, NAMES[0], '0' * 32)
+    # The .npy is not compressed: its MD5 is a checksum of its content.
+    monkeypatch.setitem(mf.CHECKSUMS, NAMES[2], '0' * 32)
     results = pm.prepare_mmnist(str(tmp / 'data'), mirrors=[server.url])
-    assert results[NAMES[0]].startswith('failed') and 'MD5' in \
-        results[NAMES[0]]
-    assert listing(tmp / 'data') == sorted(NAMES[1:])  # no partial files
+    assert results[NAMES[2]].startswith('failed') and 'MD5' in \
+        results[NAMES[2]]
+    assert listing(tmp / 'data') == sorted(NAMES[:2])  # no partial files
 
 
 def test_truncated_transfer_and_404_leave_no_file(served):
@@ -141,8 +74,14 @@ def test_invalid_existing_file_replaced(served):
     folder.mkdir(parents=True)
     (folder / NAMES[0]).write_bytes(b'garbage')
     results = pm.prepare_mmnist(str(tmp / 'data'), mirrors=[server.url])
-    assert results[NAMES[0]] == 'downloaded'
-    pm.validate(str(folder / NAMES[0]), NAMES[0])
+    assert results[NAMES[0]].startswith('downloaded; the old file')
+    assert pm.validate(str(folder / NAMES[0]), NAMES[0]).status == \
+        'published'
+    # Replaced only once the new file was in hand, and moved aside, not
+    # deleted.
+    backups = list(folder.glob(NAMES[0] + '.bak-*'))
+    assert len(backups) == 1 and backups[0].read_bytes() == b'garbage'
+    assert str(backups[0]) in results[NAMES[0]]
 
 
 def test_from_dir(served):
@@ -170,7 +109,9 @@ def test_from_dir_accepts_uncompressed_idx(served):
     plain.mkdir()
     write_idx(plain / 'train-images-idx3-ubyte', random_digits(2))
     results = pm.prepare_mmnist(str(tmp / 'data'), from_dir=str(plain))
-    assert results[NAMES[0]] == 'copied'
+    # No checksum of MNIST's decompressed content is known: accepted on its
+    # structure, and said so.
+    assert results[NAMES[0]].startswith('copied (NOT verified')
     assert results[NAMES[2]].startswith('failed: not found')
     assert listing(tmp / 'data') == ['train-images-idx3-ubyte']
 
@@ -190,7 +131,7 @@ def test_cli(served, capsys):
     assert tool.main(argv) == 0
     assert tool.main(['mmnist', '--data-root', str(tmp / 'd2'), '--from',
                       str(tmp / 'nowhere')]) == 1
-    assert 'not found' in capsys.readouterr().out
+    assert 'not found' in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------
@@ -207,15 +148,20 @@ def fashion(tmp_path, monkeypatch):
     folder.mkdir()
     write_idx(folder / FNAMES[0], random_digits(5, seed=7), compress=True)
     write_idx(folder / FNAMES[1], random_digits(3, seed=8), compress=True)
-    monkeypatch.setattr(pm, 'FMNIST_CHECKSUMS', {
+    monkeypatch.setattr(mf, 'FMNIST_CHECKSUMS', {
         n: hashlib.md5((folder / n).read_bytes()).hexdigest()
         for n in FNAMES
     })
-    monkeypatch.setattr(pm, 'CHECKSUMS', make_files(tmp_path / 'www'))
-    monkeypatch.setattr(pm, 'BASE_URLS', {n: ('http://127.0.0.1:9/', )
+    monkeypatch.setattr(mf, 'FMNIST_CONTENT_SHA256', {
+        n: hashlib.sha256(gzip.decompress(
+            (folder / n).read_bytes())).hexdigest()
+        for n in FNAMES
+    })
+    monkeypatch.setattr(mf, 'CHECKSUMS', make_files(tmp_path / 'www'))
+    monkeypatch.setattr(mf, 'BASE_URLS', {n: ('http://127.0.0.1:9/', )
                                           for n in NAMES})
     server = Server(folder)
-    monkeypatch.setattr(pm, 'FMNIST_BASE_URLS',
+    monkeypatch.setattr(mf, 'FMNIST_BASE_URLS',
                         {n: (server.url, ) for n in FNAMES})
     yield server, tmp_path
     server.close()
@@ -223,8 +169,8 @@ def fashion(tmp_path, monkeypatch):
 
 def test_mfmnist_defaults():
     base = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'
-    assert pm.FMNIST_BASE_URLS == dict.fromkeys(FNAMES, (base, ))
-    assert pm.FMNIST_CHECKSUMS == {
+    assert mf.FMNIST_BASE_URLS == dict.fromkeys(FNAMES, (base, ))
+    assert mf.FMNIST_CHECKSUMS == {
         FNAMES[0]: '8d4fb7e6c68d591d4c3dfef9ec88bf0d',
         FNAMES[1]: 'bef4ecab320f06d8554ea6380940ec79',
     }
@@ -251,20 +197,22 @@ def test_mfmnist_download_then_keep(fashion):
 def test_mfmnist_corrupt_download_leaves_no_file(fashion, monkeypatch):
     server, tmp = fashion
     # MNIST files served where Fashion-MNIST is expected: valid IDX, and
-    # the right MD5s for mmnist, but not those of mfmnist.
+    # the right MD5s for mmnist, but not the content of mfmnist.
     mnist = pm.prepare_mmnist(str(tmp / 'data'), from_dir=str(tmp / 'www'),
                               dataset='mfmnist')
-    assert all('MD5' in r for r in mnist.values()), mnist
+    assert all(r.startswith('failed') and 'SHA-256' in r
+               for r in mnist.values()), mnist
     server.truncate.add(FNAMES[1])
     results = pm.prepare_mmnist(str(tmp / 'data'), timeout=5,
                                 dataset='mfmnist')
     assert results[FNAMES[0]] == 'downloaded'
     assert results[FNAMES[1]].startswith('failed')
-    monkeypatch.setitem(pm.FMNIST_CHECKSUMS, FNAMES[0], '0' * 32)
+    monkeypatch.setitem(mf.FMNIST_CHECKSUMS, FNAMES[0], '0' * 32)
+    monkeypatch.setitem(mf.FMNIST_CONTENT_SHA256, FNAMES[0], '0' * 64)
     (tmp / 'data/moving_fmnist' / FNAMES[0]).unlink()
     results = pm.prepare_mmnist(str(tmp / 'data'), timeout=5,
                                 dataset='mfmnist')
-    assert results[FNAMES[0]].startswith('failed') and 'MD5' in \
+    assert results[FNAMES[0]].startswith('failed') and 'SHA-256' in \
         results[FNAMES[0]]
     assert listing(tmp / 'data', 'moving_fmnist') == []  # no partial files
 
@@ -285,7 +233,9 @@ def test_mfmnist_from_dir(fashion):
     assert listing(tmp / 'd2', 'moving_fmnist') == []
     plain = tmp / 'plain'
     plain.mkdir()
-    write_idx(plain / 't10k-images-idx3-ubyte', random_digits(2))
+    # The published content, uncompressed: verified by its content checksum.
+    (plain / 't10k-images-idx3-ubyte').write_bytes(
+        gzip.decompress((tmp / 'fwww' / FNAMES[1]).read_bytes()))
     results = pm.prepare_mmnist(str(tmp / 'd3'), from_dir=str(plain),
                                 dataset='mfmnist')
     assert results[FNAMES[0]].startswith('failed: not found')
@@ -302,7 +252,7 @@ def test_mfmnist_cli(fashion, capsys):
     assert listing(tmp / 'data', 'moving_fmnist') == sorted(FNAMES)
     assert tool.main(['mfmnist', '--data-root', str(tmp / 'd2'), '--from',
                       str(tmp / 'nowhere')]) == 1
-    assert 'not found' in capsys.readouterr().out
+    assert 'not found' in capsys.readouterr().err
     assert not (tmp / 'd2' / 'moving_mnist').exists()
 
 
@@ -327,7 +277,7 @@ def test_mfmnist_config_uses_prepared_files(fashion, captured_logs):
         sets[split] = MovingMNIST(**kwargs)
     assert sets['train'].digit_source == str(folder / FNAMES[0])
     assert sets['test'].digit_source == str(folder / FNAMES[1])
-    assert sets['test'].test_set == 'generated'
+    assert sets['test'].test_set['name'] == 'generated'
     generated = set(os.listdir(folder)) - set(FNAMES)
     assert len(generated) == 1 and generated.pop().startswith(
         'generated_test_seq_')

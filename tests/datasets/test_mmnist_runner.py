@@ -22,7 +22,7 @@ class Recorder(BaseModel):
 
 def make_runner(work_dir, model, sampler, train_cfg, tmp_data, **kwargs):
     dataset = dict(type='MovingMNIST', data_root=str(tmp_data),
-                   image_size=16, digit_size=4, in_frames=2, out_frames=1,
+                   image_size=16, digit_size=8, in_frames=2, out_frames=1,
                    num_clips=4, num_stand_in_digits=10)
     return Runner(
         model=model,

@@ -8,10 +8,11 @@ serves both. Files are memory-mapped: the 820 MB standard file is shared by
 every DataLoader worker through the page cache instead of being copied.
 """
 import os
-import tempfile
 from typing import Callable, Optional, Tuple, Union
 
 import numpy as np
+
+from predrnn.utils.atomic_write import atomic_write
 
 PathLike = Union[str, os.PathLike]
 
@@ -83,11 +84,11 @@ def load_clip_file(path: PathLike,
 
 def write_clip_file_atomic(path: PathLike, shape: Tuple[int, int, int, int],
                            fill: Callable[[np.ndarray], None]) -> None:
-    """Write a clip file through a temporary file renamed when complete.
+    """Write a clip file through :func:`predrnn.utils.atomic_write`.
 
-    An interrupted run never leaves a partial file at ``path``, and
-    concurrent writers (e.g. several distributed ranks) each rename a
-    complete file, so readers always see a whole one.
+    An interrupted run or a ``fill`` that raises never leaves a partial file
+    at ``path``, and concurrent writers (e.g. several distributed ranks) each
+    rename a complete file, so readers always see a whole one.
 
     Args:
         path (str | os.PathLike): Destination ``.npy`` file.
@@ -95,19 +96,11 @@ def write_clip_file_atomic(path: PathLike, shape: Tuple[int, int, int, int],
         fill (Callable[[np.ndarray], None]): Called with a writable
             ``uint8`` memmap of ``shape`` to fill in.
     """
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(
-        dir=os.path.dirname(path) or '.',
-        prefix=os.path.basename(path) + '.',
-        suffix='.tmp')
-    os.close(fd)
-    try:
+    with atomic_write(path) as tmp:
         array = np.lib.format.open_memmap(
             tmp, mode='w+', dtype=np.uint8, shape=tuple(shape))
-        fill(array)
-        array.flush()
-        del array
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        try:
+            fill(array)
+            array.flush()
+        finally:
+            del array  # close the map before the rename or the removal

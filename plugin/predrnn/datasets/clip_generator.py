@@ -22,6 +22,32 @@ from numpy.lib.stride_tricks import as_strided
 from .trajectories import bounce_trajectory, pixel_offsets
 
 
+MIN_DIGIT_SIZE = 8
+
+
+def check_digit_size(digit_size: int, image_size: int) -> None:
+    """Validate the digit size of a Moving MNIST configuration against its
+    canvas.
+
+    The rule: ``8 <= digit_size < image_size``. Below 8 x 8 (the size of
+    the smallest digit sets in use, e.g. scikit-learn's ``load_digits``) a
+    28 x 28 MNIST digit shrunk by area averaging loses its strokes and
+    becomes a blob; a digit as large as the canvas has no room to move
+    (the free width ``image_size - digit_size`` is the range of motion).
+
+    Raises:
+        ValueError: Naming the sizes and the allowed range.
+    """
+    if not MIN_DIGIT_SIZE <= digit_size < image_size:
+        why = (f'digits below {MIN_DIGIT_SIZE} x {MIN_DIGIT_SIZE} lose their '
+               'strokes' if digit_size < MIN_DIGIT_SIZE else
+               'a digit as large as the canvas cannot move')
+        raise ValueError(
+            f'digit_size={digit_size} does not fit image_size={image_size}: '
+            f'it must be at least {MIN_DIGIT_SIZE} and smaller than '
+            f'image_size ({why}); the standard is 28 on 64')
+
+
 class ClipGenerator:
     """Generate clips of digits bouncing in a square canvas.
 
@@ -44,9 +70,10 @@ class ClipGenerator:
         if digits.ndim != 3 or digits.shape[1] != digits.shape[2]:
             raise ValueError('digits must be (N, size, size), got '
                              f'{digits.shape}')
-        if digits.shape[1] > image_size:
-            raise ValueError(f'digit size {digits.shape[1]} exceeds the '
-                             f'image size {image_size}')
+        if not 1 <= digits.shape[1] < image_size:
+            raise ValueError(f'digit size {digits.shape[1]} must be smaller '
+                             f'than the image size {image_size}, so that '
+                             'digits have room to move')
         if num_digits < 1 or num_frames < 1:
             raise ValueError('num_digits and num_frames must be >= 1, got '
                              f'{num_digits} and {num_frames}')

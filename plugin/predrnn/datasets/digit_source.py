@@ -43,12 +43,21 @@ class DigitBank:
 def resolve_path(data_root: str, name: str) -> Optional[str]:
     """Return the existing file for ``name`` (relative to ``data_root``
     unless absolute), also trying it with or without ``.gz``; None if none
-    exists."""
+    exists.
+
+    Raises:
+        IsADirectoryError: If a candidate exists but is not a file (a
+            folder where a data file is expected is a mistake to report,
+            not a missing file to fall back from).
+    """
     path = name if os.path.isabs(name) else os.path.join(data_root, name)
     alternative = path[:-3] if path.endswith('.gz') else path + '.gz'
     for candidate in (path, alternative):
         if os.path.isfile(candidate):
             return candidate
+        if os.path.exists(candidate):
+            raise IsADirectoryError(f'{candidate} exists but is not a file; '
+                                    'a data file is expected there')
     return None
 
 

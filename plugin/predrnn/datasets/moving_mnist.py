@@ -7,13 +7,19 @@ Representations using LSTMs", ICML 2015), as used by PredRNN-V2.
   from :class:`~predrnn.datasets.EpochIndexSampler` (or
   :class:`~predrnn.datasets.InfiniteEpochIndexSampler`), see
   :mod:`predrnn.datasets.samplers`.
-* ``split='val'`` or ``'test'``: the standard fixed ``mnist_test_seq.npy``
-  when present (the only set on which metrics are comparable with published
-  numbers), otherwise a deterministic generated set cached under
+* ``split='val'`` or ``'test'``: the fixed ``mnist_test_seq.npy`` when
+  present, otherwise a deterministic generated set cached under
   ``data_root``, its digits taken from the MNIST test images (t10k) when
-  available.
+  available. Metrics are comparable with published numbers only on the
+  published file itself (recognised by shape and MD5, see
+  :mod:`.standard_test_set`), all its clips, 10 -> 10 frames; the log and
+  ``metainfo['test_set']`` (written into ``metrics.json`` by
+  ``tools/test.py``) say exactly which set was used.
 * Without any digit file the dataset runs out of the box on procedural
-  stand-in digits, with one warning saying so.
+  stand-in digits, with one warning saying so. Paths the user gave that are
+  not what they should be are errors, never a fallback: ``data_root`` that
+  is a file, an explicit ``digit_file`` or non-default ``test_file`` that
+  does not exist, a folder where a file is expected.
 """
 import hashlib
 import json
@@ -29,8 +35,10 @@ from torch.utils.data import Dataset
 
 from predrnn.registry import DATASETS
 from .clip_file import load_clip_file, read_clip_header, write_clip_file_atomic
-from .clip_generator import ClipGenerator
+from .clip_generator import ClipGenerator, check_digit_size
 from .digit_source import DigitBank, load_digit_bank, resolve_path, warn_once
+from .standard_test_set import (STANDARD_NAME, check_time_first,
+                                describe_test_file)
 
 # Independent random streams; keys are always 4 words long because numpy's
 # SeedSequence treats [a, b, c] and [a, b, c, 0] as the same entropy.
@@ -71,21 +79,26 @@ class MovingMNIST(Dataset):
         num_digits (int): Digits per clip (any number >= 1).
             Defaults to 2.
         digit_size (int): Digit height and width; the images of the digit
-            file are resized to it. Defaults to 28.
+            file are resized to it. At least 8 and less than ``image_size``
+            (see :func:`~.clip_generator.check_digit_size`). Defaults to 28.
         step_length (float): Motion per frame as a fraction of the free
             width ``image_size - digit_size``. Defaults to 0.1.
         num_clips (int, optional): Clips per epoch (train) or in the test
             set. None: 10000 for train and generated test sets, the whole
             file for the standard one. Defaults to None.
         digit_file (str, optional): MNIST-format IDX image file (relative to
-            ``data_root`` unless absolute; ``.gz`` optional). None: MNIST's
+            ``data_root`` unless absolute; ``.gz`` optional); given
+            explicitly, it must exist (no stand-in). None: MNIST's
             ``train-images-idx3-ubyte.gz`` for train and
-            ``t10k-images-idx3-ubyte.gz`` for val/test. Fashion-MNIST's files
-            give Moving Fashion-MNIST. Defaults to None.
-        test_file (str, optional): The standard fixed test set, used for
-            val/test when present and compatible with the configuration
-            (64 x 64, 2 digits of 28, step 0.1, at most 20 frames, MNIST
-            digits). None never uses it. Defaults to ``'mnist_test_seq.npy'``.
+            ``t10k-images-idx3-ubyte.gz`` for val/test, the stand-in when
+            missing. Fashion-MNIST's files give Moving Fashion-MNIST.
+            Defaults to None.
+        test_file (str, optional): Fixed test set (time-first ``uint8``
+            ``[T, N, H, W]``) for val/test. The default name is used when
+            present and compatible with the configuration (64 x 64, 2 digits
+            of 28, step 0.1, at most 20 frames, MNIST digits); any other
+            name must exist and fit the frames. None never uses a file.
+            Defaults to ``'mnist_test_seq.npy'``.
         seed (int): Seed of generated clips and stand-in digits.
             Defaults to 0.
         num_stand_in_digits (int): Size of the stand-in digit bank used when
@@ -115,6 +128,12 @@ class MovingMNIST(Dataset):
         if in_frames < 1 or out_frames < 0:
             raise ValueError('in_frames must be >= 1 and out_frames >= 0, '
                              f'got {in_frames} and {out_frames}')
+        if os.path.exists(data_root) and not os.path.isdir(data_root):
+            raise NotADirectoryError(
+                f'data_root {data_root} is a file, not a folder: set '
+                'data_root to the folder holding the data files (made by '
+                'python tools/prepare_data.py mmnist --data-root data)')
+        check_digit_size(digit_size, image_size)
         self.data_root = data_root
         self.split = split
         self.in_frames = in_frames
@@ -130,8 +149,10 @@ class MovingMNIST(Dataset):
         self.is_train = split == 'train'
         kind = 'train' if self.is_train else 'test'
         self.digit_file = digit_file or _DEFAULT_DIGITS[kind]
+        self._digit_file_given = digit_file is not None
         self.digit_source: Optional[str] = None
-        self.test_set: Optional[str] = None
+        # Description of the fixed test set (val/test), see metainfo.
+        self.test_set: Optional[dict] = None
 
         if self.is_train:
             bank = self._load_digits(_TRAIN_DIGITS)
@@ -156,6 +177,12 @@ class MovingMNIST(Dataset):
     # ------------------------------------------------------------------
 
     def _load_digits(self, stream: int) -> DigitBank:
+        if self._digit_file_given and resolve_path(self.data_root,
+                                                   self.digit_file) is None:
+            raise FileNotFoundError(
+                f'digit_file {self._wanted(self.digit_file)} does not exist '
+                '(with or without .gz). Fix the path, or leave digit_file '
+                "unset to use the standard files of data_root.")
         bank = load_digit_bank(self.data_root, self.digit_file,
                                self.digit_size, self.seed, stream,
                                self._num_stand_in, self._allow_stand_in)
@@ -165,17 +192,37 @@ class MovingMNIST(Dataset):
                                         self.step_length)
         return bank
 
-    def _standard_file(self, test_file: Optional[str]) -> Optional[str]:
-        """The standard test file if present and usable with this config.
+    def _wanted(self, name: str) -> str:
+        return name if os.path.isabs(name) else os.path.join(
+            self.data_root, name)
 
-        A present but malformed file raises: a user who has it expects it.
+    def _test_file(self, test_file: Optional[str]) -> Optional[str]:
+        """The fixed test file if present and usable with this config.
+
+        A present but malformed or clips-first file raises: a user who has
+        it expects it. So does a missing file of a non-default name.
         """
         if test_file is None:
             return None
         path = resolve_path(self.data_root, test_file)
         if path is None:
+            if test_file != STANDARD_NAME:
+                raise FileNotFoundError(
+                    f'test_file {self._wanted(test_file)} does not exist. '
+                    'Fix the path, or set test_file=None to use a generated '
+                    'test set.')
             return None
         shape, _ = read_clip_header(path)
+        check_time_first(shape, path, self.num_frames)
+        if test_file != STANDARD_NAME:
+            if shape[2:] != (self.image_size, self.image_size) or \
+                    self.num_frames > shape[0]:
+                raise ValueError(
+                    f'test_file {path} holds {shape[0]} frames of '
+                    f'{shape[2]} x {shape[3]}, the dataset needs '
+                    f'{self.num_frames} frames of {self.image_size} x '
+                    f'{self.image_size}')
+            return path
         config = dict(
             image_size=self.image_size,
             num_digits=self.num_digits,
@@ -200,26 +247,28 @@ class MovingMNIST(Dataset):
 
     def _load_test_set(self, test_file: Optional[str],
                        num_clips: Optional[int]) -> np.ndarray:
-        path = self._standard_file(test_file)
+        path = self._test_file(test_file)
         if path is not None:
             clips = load_clip_file(path, self.image_size)
+            shape = clips.shape
             if num_clips is not None:
                 if num_clips > clips.shape[1]:
                     raise ValueError(f'num_clips={num_clips} but {path} '
                                      f'holds {clips.shape[1]} clips')
                 clips = clips[:, :num_clips]
-            self.test_set = 'standard'
-            print_log(
-                f'MovingMNIST[{self.split}]: standard test set {path} '
-                f'({clips.shape[1]} clips, first {self.num_frames} of '
-                f'{clips.shape[0]} frames); metrics are comparable with '
-                'published Moving MNIST numbers',
-                logger='current')
+            self.test_set = describe_test_file(path, shape, clips.shape[1],
+                                               self.in_frames,
+                                               self.out_frames)
+            self._log_test_set(clips.shape)
             return clips
         bank = self._load_digits(_TEST_DIGITS)
-        clips = self._generated_test_set(
-            bank, 10000 if num_clips is None else num_clips)
-        self.test_set = 'generated'
+        num_clips = 10000 if num_clips is None else num_clips
+        clips = self._generated_test_set(bank, num_clips)
+        self.test_set = dict(
+            name='generated', path=self._generated_path, md5=None,
+            num_clips=num_clips, comparable=False,
+            reason=f'generated with seed {self.seed} from the digits of '
+            f'{bank.source}; published numbers use {STANDARD_NAME}')
         warn_once(
             f'MovingMNIST[{self.split}]: no standard mnist_test_seq.npy '
             f'usable, using a GENERATED fixed test set ({clips.shape[1]} '
@@ -227,6 +276,21 @@ class MovingMNIST(Dataset):
             'on it are NOT comparable with published Moving MNIST numbers, '
             'which use the standard file.')
         return clips
+
+    def _log_test_set(self, shape: Tuple[int, ...]) -> None:
+        info = self.test_set
+        what = (f'the standard {STANDARD_NAME}' if info['name'] == 'standard'
+                else 'a CUSTOM fixed test set')
+        verdict = ('metrics are comparable with published Moving MNIST '
+                   'numbers' if info['comparable'] else
+                   'metrics are NOT comparable with published Moving MNIST '
+                   'numbers')
+        print_log(
+            f'MovingMNIST[{self.split}]: test set: {what}, {info["path"]} '
+            f'({shape[1]} clips, first {self.num_frames} of {shape[0]} '
+            f'frames; {info["reason"]}); {verdict}',
+            logger='current',
+            level=logging.INFO if info['comparable'] else logging.WARNING)
 
     def _generated_test_set(self, bank: DigitBank,
                             num_clips: int) -> np.ndarray:
@@ -246,6 +310,7 @@ class MovingMNIST(Dataset):
                 f'{self.image_size}px_{self.num_digits}d_'
                 f'{digest.hexdigest()[:10]}.npy')
         path = os.path.join(self.data_root, name)
+        self._generated_path: Optional[str] = os.path.abspath(path)
         shape = (self.num_frames, num_clips, self.image_size, self.image_size)
         if os.path.isfile(path):
             try:
@@ -271,6 +336,7 @@ class MovingMNIST(Dataset):
                 level=logging.WARNING)
             clips = np.empty(shape, np.uint8)
             self._fill_test_set(clips)
+            self._generated_path = None
         print_log(
             f'MovingMNIST[{self.split}]: generated in '
             f'{time.perf_counter() - start:.1f} s',
@@ -361,8 +427,12 @@ class MovingMNIST(Dataset):
     def metainfo(self) -> dict:
         """Description of the data, given to metrics as ``dataset_meta``.
 
-        ``comparable`` tells whether metrics can be compared with published
-        Moving MNIST numbers (val/test on the standard file only).
+        ``test_set`` (val/test; None for train) says which fixed set is
+        used: ``dict(name='standard' | 'custom' | 'generated', path, md5,
+        num_clips, comparable, reason)``. ``comparable`` tells whether
+        metrics can be compared with published Moving MNIST numbers: only on
+        the published ``mnist_test_seq.npy``, all its clips, 10 -> 10
+        frames.
         """
         return dict(
             dataset_name='MovingMNIST',
@@ -373,4 +443,4 @@ class MovingMNIST(Dataset):
             num_digits=self.num_digits,
             digit_source=self.digit_source,
             test_set=self.test_set,
-            comparable=self.test_set == 'standard')
+            comparable=bool(self.test_set and self.test_set['comparable']))

@@ -1,197 +1,59 @@
-"""Fetching and validating the files of Moving MNIST (``'mmnist'``) and
-Moving Fashion-MNIST (``'mfmnist'``) for ``tools/prepare_data.py``.
+"""Fetching the files of Moving MNIST (``'mmnist'``) and Moving
+Fashion-MNIST (``'mfmnist'``) for ``tools/prepare_data.py``.
 
-Layout (OpenSTL's, SPEC 8)::
+What is fetched and how a file is checked: :mod:`.mmnist_files`.
 
-    <data_root>/moving_mnist/train-images-idx3-ubyte.gz    MNIST train images
-    <data_root>/moving_mnist/t10k-images-idx3-ubyte.gz     MNIST test images
-    <data_root>/moving_mnist/mnist_test_seq.npy            standard test set
-    <data_root>/moving_fmnist/train-images-idx3-ubyte.gz   Fashion-MNIST train
-    <data_root>/moving_fmnist/t10k-images-idx3-ubyte.gz    Fashion-MNIST test
+Nothing the user has is lost:
 
-Moving Fashion-MNIST has no standard fixed test file: the dataset generates
-one from the t10k images and caches it in the same folder.
-
-Every file is written to a temporary file in the destination folder, checked
-(MD5 and structure) and only then renamed into place, so an interrupted or
-corrupt download never leaves a bad file behind. Files already present and
-valid are kept.
+* A new file is written through :func:`predrnn.utils.atomic_write`: it is
+  fetched into a temporary file beside the destination, checked, and
+  renamed into place only when complete and usable; a failed download or
+  copy leaves nothing behind.
+* A file already there that is the published one is kept. One that is
+  valid but differs from it (a user's own ``mnist_test_seq.npy``) or cannot
+  be verified is kept and reported, never deleted. ``force=True``
+  (``--force``) replaces it, but only once a *published* replacement is in
+  hand, and moves the old file aside to ``<name>.bak-<UTC time>``.
+* An invalid file (corrupt, truncated, wrong layout) is replaced only by a
+  usable replacement, and is moved aside too, not deleted; when no
+  replacement can be had it stays as it is.
 """
-import hashlib
 import http.client
 import logging
 import os
 import shutil
-import tempfile
+import time
 import urllib.request
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
-from .clip_file import read_clip_header
-from .idx_io import read_idx_images
+from predrnn.utils.atomic_write import atomic_write
+from .mmnist_files import (BASE_URLS, CHECKSUMS, CONTENT_SHA256, DATASETS,
+                           FILES, FMNIST_BASE_URLS, FMNIST_CHECKSUMS,
+                           FMNIST_CONTENT_SHA256, FMNIST_SUBDIR, INVALID,
+                           PUBLISHED, SUBDIR, FileCheck, check_file, tables,
+                           validate)
 
-# Moving MNIST ('mmnist').
-SUBDIR = 'moving_mnist'
-MNIST_MIRRORS = ('https://ossci-datasets.s3.amazonaws.com/mnist/',
-                 'http://yann.lecun.com/exdb/mnist/')
-MMNIST_BASE = 'http://www.cs.toronto.edu/~nitish/unsupervised_video/'
-
-# Base URLs tried in order for each file.
-BASE_URLS: Dict[str, Sequence[str]] = {
-    'train-images-idx3-ubyte.gz': MNIST_MIRRORS,
-    't10k-images-idx3-ubyte.gz': MNIST_MIRRORS,
-    'mnist_test_seq.npy': (MMNIST_BASE, ),
-}
-# MD5 of each file as distributed (None: structure checks only). The MNIST
-# sums are the well-known ones (also in torchvision.datasets.MNIST); the one
-# of mnist_test_seq.npy is torchvision.datasets.MovingMNIST's. Tests patch
-# these tables.
-CHECKSUMS: Dict[str, Optional[str]] = {
-    'train-images-idx3-ubyte.gz': 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
-    't10k-images-idx3-ubyte.gz': '9fb629c4189551a2d022fa330f9573f3',
-    'mnist_test_seq.npy': 'be083ec986bfe91a449d63653c411eb2',
-}
-FILES = tuple(BASE_URLS)
-
-# Moving Fashion-MNIST ('mfmnist'): the same file names with Fashion-MNIST's
-# images (MD5s from its README); no standard test file.
-FMNIST_SUBDIR = 'moving_fmnist'
-FMNIST_BASE = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'
-FMNIST_BASE_URLS: Dict[str, Sequence[str]] = {
-    'train-images-idx3-ubyte.gz': (FMNIST_BASE, ),
-    't10k-images-idx3-ubyte.gz': (FMNIST_BASE, ),
-}
-FMNIST_CHECKSUMS: Dict[str, Optional[str]] = {
-    'train-images-idx3-ubyte.gz': '8d4fb7e6c68d591d4c3dfef9ec88bf0d',
-    't10k-images-idx3-ubyte.gz': 'bef4ecab320f06d8554ea6380940ec79',
-}
-DATASETS = ('mmnist', 'mfmnist')
+__all__ = [
+    'prepare_mmnist', 'download', 'validate', 'check_file', 'FileCheck',
+    'SUBDIR', 'FMNIST_SUBDIR', 'BASE_URLS', 'CHECKSUMS', 'CONTENT_SHA256',
+    'FMNIST_BASE_URLS', 'FMNIST_CHECKSUMS', 'FMNIST_CONTENT_SHA256',
+    'DATASETS', 'FILES'
+]
 _CHUNK = 1 << 16
 
 
-def _tables(dataset: str) -> Tuple[str, Dict[str, Sequence[str]],
-                                   Dict[str, Optional[str]]]:
-    """Folder, base URLs and MD5s (keyed by file name) of ``dataset``;
-    looked up at call time, so patching the module tables takes effect."""
-    tables = {
-        'mmnist': (SUBDIR, BASE_URLS, CHECKSUMS),
-        'mfmnist': (FMNIST_SUBDIR, FMNIST_BASE_URLS, FMNIST_CHECKSUMS),
-    }
-    if dataset not in tables:
-        raise ValueError(f'unknown dataset {dataset!r}, expected one of '
-                         f'{DATASETS}')
-    return tables[dataset]
+class _Refused(ValueError):
+    """A fetched file that is not an acceptable replacement."""
 
 
-def md5sum(path: str) -> str:
-    """MD5 hex digest of a file."""
-    digest = hashlib.md5()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
+def _fetch_url(url: str, timeout: float) -> Callable[[str], None]:
+    """A writer saving ``url`` to the path it is given, with a progress
+    bar; raises on a short transfer."""
 
-
-def validate(path: str,
-             name: str,
-             label: Optional[str] = None,
-             dataset: str = 'mmnist') -> None:
-    """Check the file at ``path`` as the distributed file ``name`` of
-    ``dataset``.
-
-    The MD5 is checked when known and ``path`` holds that exact file (an
-    uncompressed ``train-images-idx3-ubyte`` gets the structure checks only);
-    the structure always: a valid IDX image file, or a ``uint8`` clip array
-    ``[T, N, 64, 64]`` for the ``.npy``.
-
-    Args:
-        path (str): The file to check.
-        name (str): The distributed file name it stands for.
-        label (str, optional): How to name the file in messages.
-            Defaults to ``path``.
-        dataset (str): ``'mmnist'`` or ``'mfmnist'``; selects the MD5.
-            Defaults to ``'mmnist'``.
-
-    Raises:
-        ValueError: Naming the file and what is wrong.
-    """
-    try:
-        _validate(path, name, dataset)
-    except ValueError as err:
-        if label is None:
-            raise
-        raise ValueError(str(err).replace(path, label)) from None
-
-
-def _validate(path: str, name: str, dataset: str) -> None:
-    expected = _tables(dataset)[2].get(name)
-    compressed_as_distributed = not (name.endswith('.gz')
-                                     and _is_plain(path))
-    if expected and compressed_as_distributed:
-        actual = md5sum(path)
-        if actual != expected:
-            raise ValueError(f'{path}: MD5 {actual} does not match the '
-                             f'known {expected} of {name}')
-    if name.endswith('.npy'):
-        shape, _ = read_clip_header(path)
-        if shape[2:] != (64, 64):
-            raise ValueError(f'{path}: frames are {shape[2]} x {shape[3]}, '
-                             'expected 64 x 64')
-    else:
-        read_idx_images(path)
-
-
-def _is_plain(path: str) -> bool:
-    with open(path, 'rb') as f:
-        return f.read(2) != b'\x1f\x8b'
-
-
-def _is_valid(path: str, name: str, dataset: str) -> bool:
-    try:
-        validate(path, name, dataset=dataset)
-        return True
-    except (OSError, ValueError):
-        return False
-
-
-def _temp_beside(dst: str) -> str:
-    fd, tmp = tempfile.mkstemp(
-        dir=os.path.dirname(dst), prefix=os.path.basename(dst) + '.',
-        suffix='.part')
-    os.close(fd)
-    return tmp
-
-
-def _install(tmp: str, dst: str, name: str, source: str,
-             dataset: str) -> None:
-    """Validate ``tmp`` and rename it to ``dst``; remove it on failure."""
-    try:
-        validate(tmp, name, label=source, dataset=dataset)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def download(url: str,
-             dst: str,
-             name: str,
-             timeout: float = 60.0,
-             dataset: str = 'mmnist') -> None:
-    """Download ``url`` to ``dst`` through a validated temporary file.
-
-    Args:
-        url (str): Source URL.
-        dst (str): Destination path.
-        name (str): The distributed file name (selects the checks).
-        timeout (float): Socket timeout in seconds. Defaults to 60.
-        dataset (str): ``'mmnist'`` or ``'mfmnist'`` (selects the MD5).
-            Defaults to ``'mmnist'``.
-    """
-    tmp = _temp_beside(dst)
-    try:
+    def write(tmp: str) -> None:
         with urllib.request.urlopen(url, timeout=timeout) as response, \
                 open(tmp, 'wb') as f:
             total = int(response.headers.get('Content-Length') or 0)
@@ -212,29 +74,111 @@ def download(url: str,
         if total and done != total:
             raise ValueError(f'{url}: incomplete download, {done} of '
                              f'{total} bytes')
-    except BaseException:
-        os.remove(tmp)
-        raise
-    _install(tmp, dst, name, 'the downloaded file', dataset)
+
+    return write
 
 
-def _find_local(from_dir: str, name: str) -> Optional[str]:
+def _backup_name(path: str) -> str:
+    stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+    backup, n = f'{path}.bak-{stamp}', 1
+    while os.path.lexists(backup):
+        backup, n = f'{path}.bak-{stamp}-{n}', n + 1
+    return backup
+
+
+def _keep_copy(path: str) -> str:
+    """Keep the content of ``path`` under a backup name (a hard link, or a
+    copy where links are not supported) while ``path`` stays in place."""
+    backup = _backup_name(path)
+    try:
+        os.link(path, backup)
+    except OSError:
+        shutil.copy2(path, backup)
+    return backup
+
+
+def _install(writer: Callable[[str], None], dst: str, name: str,
+             dataset: str, label: str, old: Optional[str],
+             need_published: bool) -> Tuple[FileCheck, Optional[str]]:
+    """Fetch into a temporary file beside ``dst``, check it and rename it
+    to ``dst``; the file ``old`` it replaces is moved aside only then.
+
+    Returns:
+        tuple: The check of the new file and the backup of ``old`` (None
+        without ``old``).
+
+    Raises:
+        ValueError, OSError: The fetch failed or the file is refused;
+        ``dst`` and ``old`` are untouched.
+    """
+    backup = None
+    with atomic_write(dst) as tmp:
+        writer(tmp)
+        check = validate(tmp, name, label=label, dataset=dataset)
+        if need_published and check.status != PUBLISHED:
+            raise _Refused(f'{label} is not the published file either '
+                           f'({check.reason}), so it replaces nothing')
+        if old is not None and os.path.abspath(old) == os.path.abspath(dst):
+            backup = _keep_copy(old)
+    if old is not None and backup is None:
+        backup = _backup_name(old)
+        os.replace(old, backup)
+    return check, backup
+
+
+def download(url: str,
+             dst: str,
+             name: str,
+             timeout: float = 60.0,
+             dataset: str = 'mmnist') -> FileCheck:
+    """Download ``url`` to ``dst`` through a checked temporary file.
+
+    Args:
+        url (str): Source URL.
+        dst (str): Destination path (replaced only by a usable file).
+        name (str): The published file name (selects the checks).
+        timeout (float): Socket timeout in seconds. Defaults to 60.
+        dataset (str): ``'mmnist'`` or ``'mfmnist'``. Defaults to
+            ``'mmnist'``.
+
+    Returns:
+        FileCheck: The check of the downloaded file.
+    """
+    return _install(_fetch_url(url, timeout), dst, name, dataset,
+                    'the downloaded file', None, False)[0]
+
+
+def _find_local(folder: str, name: str) -> Optional[str]:
+    """``name`` or, for a ``.gz``, its uncompressed name, in ``folder``."""
     candidates = [name] + ([name[:-3]] if name.endswith('.gz') else [])
     for candidate in candidates:
-        path = os.path.join(from_dir, candidate)
-        if os.path.isfile(path):
+        path = os.path.join(folder, candidate)
+        if os.path.lexists(path):
+            if not os.path.isfile(path):
+                raise ValueError(f'{path} exists but is not a file; move it '
+                                 'away and run again')
             return path
     return None
+
+
+def _check_folder(path: str, what: str, must_exist: bool) -> None:
+    """Raise a clear error if ``path`` is a file (or, with ``must_exist``,
+    missing) where a folder is expected."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise NotADirectoryError(f'{what} {path} is a file, not a folder')
+    if must_exist and not os.path.isdir(path):
+        raise FileNotFoundError(f'{what} {path}: folder not found')
 
 
 def prepare_mmnist(data_root: str = 'data',
                    mirrors: Optional[Sequence[str]] = None,
                    from_dir: Optional[str] = None,
                    timeout: float = 60.0,
-                   dataset: str = 'mmnist') -> Dict[str, str]:
+                   dataset: str = 'mmnist',
+                   force: bool = False) -> Dict[str, str]:
     """Fetch the files of ``dataset`` into its folder under ``data_root``:
     ``moving_mnist`` for Moving MNIST, ``moving_fmnist`` for Moving
-    Fashion-MNIST.
+    Fashion-MNIST (rules for existing files in the module docstring).
 
     Args:
         data_root (str): Root of the data folder. Defaults to ``'data'``.
@@ -247,60 +191,106 @@ def prepare_mmnist(data_root: str = 'data',
         dataset (str): ``'mmnist'`` (MNIST images and the standard test set)
             or ``'mfmnist'`` (Fashion-MNIST images). Defaults to
             ``'mmnist'``.
+        force (bool): Replace files that are valid but not the published
+            ones, by a published file only; the old one is moved aside.
+            Defaults to False.
 
     Returns:
-        dict[str, str]: For each file, ``'kept'``, ``'downloaded'``,
-        ``'copied'`` or ``'failed: <reason>'``.
+        dict[str, str]: For each file, a status starting with ``'kept'``,
+        ``'downloaded'``, ``'copied'`` or ``'failed'``, followed by the
+        details (not verified, where a replaced file went, why it failed).
+
+    Raises:
+        NotADirectoryError, FileNotFoundError: ``data_root`` is a file, or
+            ``from_dir`` is not a folder.
     """
-    subdir, base_urls, _ = _tables(dataset)
+    subdir, base_urls, _, _ = tables(dataset)
     folder = os.path.join(data_root, subdir)
+    _check_folder(data_root, 'data root', must_exist=False)
+    _check_folder(folder, 'data folder', must_exist=False)
+    if from_dir is not None:
+        _check_folder(from_dir, '--from', must_exist=True)
     os.makedirs(folder, exist_ok=True)
     results = {}
     for name in base_urls:
-        dst = os.path.join(folder, name)
-        existing = _find_local(folder, name)
-        if existing is not None and _is_valid(existing, name, dataset):
-            print_log(f'{existing}: present and valid, kept',
-                      logger='current')
-            results[name] = 'kept'
-            continue
-        if existing is not None:
-            print_log(f'{existing}: present but invalid, removed',
-                      logger='current', level=logging.WARNING)
-            os.remove(existing)
-        if from_dir is not None:
-            results[name] = _copy_local(from_dir, folder, name, dataset)
-        else:
-            results[name] = _download_any(mirrors or base_urls[name], dst,
-                                          name, timeout, dataset)
+        try:
+            results[name] = _prepare_one(folder, name, dataset, mirrors
+                                         or base_urls[name], from_dir,
+                                         timeout, force)
+        except ValueError as err:  # e.g. a folder where a file should be
+            results[name] = f'failed: {err}'
+        level = (logging.WARNING if 'NOT' in results[name]
+                 or results[name].startswith(('failed', 'kept:')) else
+                 logging.INFO)
+        print_log(f'{name}: {results[name]}', logger='current', level=level)
     return results
 
 
-def _copy_local(from_dir: str, folder: str, name: str,
-                dataset: str) -> str:
+def _prepare_one(folder: str, name: str, dataset: str,
+                 bases: Sequence[str], from_dir: Optional[str],
+                 timeout: float, force: bool) -> str:
+    existing = _find_local(folder, name)
+    old_check = None
+    if existing is not None:
+        old_check = check_file(existing, name, dataset)
+        if old_check.status == PUBLISHED:
+            return 'kept'
+        if old_check.status != INVALID and not force:
+            note = ('NOT verified' if old_check.usable else
+                    'differs from the published file')
+            return (f'kept: {existing} is valid but {note} '
+                    f'({old_check.reason}); --force replaces it by the '
+                    'published file and moves it aside')
+    need_published = old_check is not None and old_check.status != INVALID
+    if from_dir is not None:
+        status = _copy_local(from_dir, folder, name, dataset, existing,
+                             need_published)
+    else:
+        status = _download_any(bases, folder, name, timeout, dataset,
+                               existing, need_published)
+    if status.startswith('failed') and existing is not None:
+        why = ('invalid: ' + old_check.reason if old_check.status == INVALID
+               else old_check.reason)
+        status += f'; {existing} is left as it was ({why})'
+    return status
+
+
+def _describe(verb: str, check: FileCheck, existing: Optional[str],
+              backup: Optional[str]) -> str:
+    status = verb
+    if check.status != PUBLISHED:
+        status += f' (NOT verified: {check.reason})'
+    if backup is not None:
+        status += f'; the old file {existing} was moved to {backup}'
+    return status
+
+
+def _copy_local(from_dir: str, folder: str, name: str, dataset: str,
+                existing: Optional[str], need_published: bool) -> str:
     src = _find_local(from_dir, name)
     if src is None:
         return f'failed: not found in {from_dir}'
     dst = os.path.join(folder, os.path.basename(src))
-    tmp = _temp_beside(dst)
     try:
-        shutil.copyfile(src, tmp)
-        _install(tmp, dst, name, src, dataset)
+        check, backup = _install(lambda tmp: shutil.copyfile(src, tmp), dst,
+                                 name, dataset, src, existing,
+                                 need_published)
     except (OSError, ValueError) as err:
-        print_log(str(err), logger='current', level=logging.ERROR)
         return f'failed: {err}'
-    print_log(f'{src} -> {dst}: valid, copied', logger='current')
-    return 'copied'
+    return _describe('copied', check, existing, backup)
 
 
-def _download_any(bases: Sequence[str], dst: str, name: str, timeout: float,
-                  dataset: str) -> str:
+def _download_any(bases: Sequence[str], folder: str, name: str,
+                  timeout: float, dataset: str, existing: Optional[str],
+                  need_published: bool) -> str:
     errors: List[str] = []
     for base in bases:
         url = base.rstrip('/') + '/' + name
         try:
-            download(url, dst, name, timeout, dataset)
-            return 'downloaded'
+            check, backup = _install(_fetch_url(url, timeout),
+                                     os.path.join(folder, name), name,
+                                     dataset, url, existing, need_published)
+            return _describe('downloaded', check, existing, backup)
         except (OSError, ValueError, http.client.HTTPException) as err:
             print_log(f'{url}: {err}', logger='current',
                       level=logging.WARNING)
