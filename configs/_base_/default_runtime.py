@@ -20,10 +20,17 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # keeps latest checkpoints and the best one by validation MSE
+    # keeps latest checkpoints and the best one by validation MSE; written
+    # to a temporary file and renamed when complete (a full disk never
+    # leaves a truncated iter_N.pth), see predrnn.engine.AtomicLocalBackend
     checkpoint=dict(
         type='CheckpointHook', by_epoch=False, interval=5000,
-        max_keep_ckpts=3, save_best='mse', rule='less'),
+        max_keep_ckpts=3, save_best='mse', rule='less',
+        backend_args=dict(backend='predrnn_atomic_local')),
+    # reads load_from / the checkpoint to resume with the plugin's loader
+    # before mmengine does: clear errors for directories, text files,
+    # truncated, malicious or NaN/Inf checkpoints
+    checkpoint_check=dict(type='CheckpointCheckHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # random numbers of iteration i (curriculum masks) depend only on
     # (seed, i): a resumed run repeats the uninterrupted one exactly

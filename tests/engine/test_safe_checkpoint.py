@@ -1,15 +1,21 @@
-"""Safe loading of mmengine checkpoints with ``weights_only=True``."""
+"""The plugin's checkpoint loading: ``weights_only=True``, allow-listed
+mmengine types, refusals decided before anything is unpickled, clear errors
+for files that are not checkpoints, and no NaN/Inf weights."""
+import os
 import os.path as osp
+import pickle
 
 import numpy as np
 import pytest
 import torch
 from mmengine.logging import HistoryBuffer
-from mmengine.runner import CheckpointLoader
 from mmengine.runner import checkpoint as mmengine_checkpoint
 
-from predrnn.engine import (CorruptCheckpointError, UnsafeCheckpointError,
+from predrnn.engine import (CorruptCheckpointError, NonFiniteCheckpointError,
+                            NotACheckpointError, UnsafeCheckpointError,
                             load_checkpoint_safely)
+
+CHECK_HOOK = [dict(type='CheckpointCheckHook')]
 
 
 def write_marker(path: str) -> int:
@@ -39,14 +45,14 @@ class ReachesGlobals:
 
 class PoisonsHistoryBuffer:
     """Unpickles as a ``HistoryBuffer`` whose state replaces the class-wide
-    ``mean`` statistic by another allow-listed callable."""
+    ``mean`` statistic by ``max`` (both allow-listed)."""
 
     def __reduce__(self):
         state = dict(
             max_length=10,
             _log_history=np.zeros(1),
             _count_history=np.ones(1),
-            statistics_methods={'mean': np.ndarray})
+            statistics_methods={'mean': HistoryBuffer.max})
         return (HistoryBuffer, (), state)
 
 
@@ -86,47 +92,19 @@ def test_runner_checkpoint_loads_with_weights_only(trained):
     buffers = ckpt['message_hub']['log_scalars']
     assert isinstance(buffers['train/loss'], HistoryBuffer)
     assert len(buffers['train/loss'].data[0]) == 2
-    # A plain weights-only torch.load works too once predrnn is imported.
-    again = torch.load(path, weights_only=True)
+    # mmengine's own loader (torch's default weights_only=True) reads it
+    # too, thanks to the allow-list alone.
+    again = mmengine_checkpoint._load_checkpoint(path)
     assert again['meta']['iter'] == 2
-
-
-def test_mmengine_local_loader_is_replaced():
-    loader = CheckpointLoader._get_checkpoint_loader('/some/file.pth')
-    assert loader.__name__ == 'load_from_local'
-    assert getattr(loader, '_predrnn_safe', False)
-    for prefix, loader in CheckpointLoader._schemes.items():
-        assert getattr(loader, '_predrnn_safe', False), prefix
-    assert mmengine_checkpoint.load_url.__name__ == '_load_url_weights_only'
-
-
-def test_runner_path_is_explicitly_weights_only(trained, tmp_path,
-                                                monkeypatch):
-    work_dir, _ = trained
-    calls = []
-    real_load = torch.load
-
-    def spy(*args, **kwargs):
-        calls.append(kwargs.get('weights_only'))
-        return real_load(*args, **kwargs)
-
-    monkeypatch.setattr(torch, 'load', spy)
-    mmengine_checkpoint._load_checkpoint(osp.join(work_dir, 'iter_2.pth'))
-    assert calls == [True]
-    # The environment cannot turn it off, since it is passed explicitly.
-    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
-    marker = str(tmp_path / 'marker.txt')
-    path = craft(str(tmp_path / 'evil.pth'), RunsCodeWhenUnpickled(marker))
-    with pytest.raises(UnsafeCheckpointError):
-        mmengine_checkpoint._load_checkpoint(path)
-    assert not osp.exists(marker)
 
 
 def test_load_from(trained, tmp_path, make_runner, toy_model_cls):
     work_dir, state = trained
     model = toy_model_cls()
     runner = make_runner(
-        str(tmp_path), model=model, load_from=osp.join(work_dir, 'iter_2.pth'))
+        str(tmp_path), model=model, load_from=osp.join(work_dir, 'iter_2.pth'),
+        custom_hooks=CHECK_HOOK)
+    runner.call_hook('before_run')
     runner.load_or_resume()
     for key, value in state.items():
         torch.testing.assert_close(model.state_dict()[key], value)
@@ -140,7 +118,8 @@ def test_resume(trained, tmp_path, make_runner, toy_model_cls):
         model=model,
         max_iters=3,
         load_from=osp.join(work_dir, 'iter_2.pth'),
-        resume=True)
+        resume=True,
+        custom_hooks=CHECK_HOOK)
     runner.train()
     assert model.seen_iters == [2]
     assert runner.iter == 3
@@ -150,7 +129,7 @@ def test_resume(trained, tmp_path, make_runner, toy_model_cls):
     assert osp.isfile(osp.join(str(tmp_path), 'iter_3.pth'))
 
 
-def test_code_in_checkpoint_is_refused(tmp_path, make_runner):
+def test_code_in_checkpoint_is_refused(tmp_path, make_runner, monkeypatch):
     marker = str(tmp_path / 'marker.txt')
     path = craft(str(tmp_path / 'evil.pth'), RunsCodeWhenUnpickled(marker))
 
@@ -163,15 +142,23 @@ def test_code_in_checkpoint_is_refused(tmp_path, make_runner):
     assert 'write_marker' in message  # the offending global is named
     assert not osp.exists(marker)
 
-    # Same through the Runner: load_from and resume.
-    runner = make_runner(str(tmp_path / 'load'), load_from=path)
-    with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
-        runner.load_or_resume()
-    runner = make_runner(str(tmp_path / 'resume'), load_from=path, resume=True)
+    # Same through the Runner (the hook reads the file before mmengine),
+    # even where the environment would make mmengine's torch.load unpickle
+    # anything.
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    runner = make_runner(str(tmp_path / 'load'), load_from=path,
+                         custom_hooks=CHECK_HOOK)
     with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
         runner.train()
-    # And through mmengine's public function (init_cfg 'Pretrained').
-    with pytest.raises(UnsafeCheckpointError):
+    runner = make_runner(str(tmp_path / 'resume'), load_from=path,
+                         resume=True, custom_hooks=CHECK_HOOK)
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
+        runner.train()
+    assert not osp.exists(marker)
+    monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
+
+    # mmengine's public loader is left as it is: torch refuses by default.
+    with pytest.raises(pickle.UnpicklingError):
         mmengine_checkpoint.load_checkpoint(torch.nn.Conv2d(1, 2, 3), path)
     assert not osp.exists(marker)
 
@@ -186,46 +173,147 @@ def test_getattr_is_restricted(tmp_path):
         load_checkpoint_safely(path)
 
 
-def test_history_buffer_methods_cannot_be_replaced(tmp_path):
+def test_history_buffer_statistics_cannot_be_replaced(tmp_path):
+    HistoryBuffer()  # the class-wide registry holds the defaults
+    before = dict(HistoryBuffer._statistics_methods)
     path = craft(str(tmp_path / 'poison.pth'), PoisonsHistoryBuffer())
-    ckpt = load_checkpoint_safely(path)
-    assert isinstance(ckpt['message_hub'], HistoryBuffer)
+    with pytest.raises(UnsafeCheckpointError, match="statistic 'mean'"):
+        load_checkpoint_safely(path)
+    # refused before unpickling: nothing of mmengine was touched
+    assert HistoryBuffer._statistics_methods == before
     assert HistoryBuffer._statistics_methods['mean'] is HistoryBuffer.mean
-    assert ckpt['message_hub'].statistics('mean') == 0.0
 
 
-def test_remote_scheme_is_weights_only(tmp_path, monkeypatch):
+def test_url_is_checked(tmp_path, monkeypatch):
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
     marker = str(tmp_path / 'marker.txt')
     path = craft(
         str(tmp_path / 'evil_remote.pth'), RunsCodeWhenUnpickled(marker))
-    url = 'file://' + path  # served by urllib like an http(s) URL
-    loader = CheckpointLoader._schemes['https://']
     with pytest.raises(UnsafeCheckpointError, match='Refused'):
-        loader(url, 'cpu')
+        load_checkpoint_safely('file://' + path)  # fetched like http(s)
     assert not osp.exists(marker)
 
 
-@pytest.mark.parametrize('kind', ['truncated', 'garbage', 'empty'])
+@pytest.mark.parametrize('kind', ['truncated', 'damaged'])
 def test_corrupt_file(trained, tmp_path, kind, make_runner):
     work_dir, _ = trained
     path = str(tmp_path / f'{kind}.pth')
     data = open(osp.join(work_dir, 'iter_2.pth'), 'rb').read()
-    content = dict(
-        truncated=data[:len(data) // 2],
-        garbage=np.random.default_rng(0).bytes(4096),
-        empty=b'')[kind]
+    if kind == 'truncated':
+        data = data[:len(data) // 2]
+    else:  # bit rot in the pickle; the zip directory is still intact
+        offset = data.index(b'data.pkl') + len(b'data.pkl')
+        data = data[:offset] + b'\x00' * 64 + data[offset + 64:]
     with open(path, 'wb') as f:
-        f.write(content)
+        f.write(data)
     with pytest.raises(CorruptCheckpointError) as info:
         load_checkpoint_safely(path)
     assert path in str(info.value)
-    assert 'truncated, corrupt' in str(info.value)
-    runner = make_runner(str(tmp_path / 'run'), load_from=path)
+    assert 'truncated or corrupt' in str(info.value)
+    runner = make_runner(str(tmp_path / 'run'), load_from=path,
+                         custom_hooks=CHECK_HOOK)
     with pytest.raises(CorruptCheckpointError):
-        runner.load_or_resume()
+        runner.train()
+
+
+@pytest.mark.parametrize('content', [b'', b'not a checkpoint\n',
+                                     np.random.default_rng(0).bytes(4096)])
+def test_not_a_checkpoint(tmp_path, content):
+    # issue 9: a text file ended in "IndexError: pop from empty list"
+    path = str(tmp_path / 'notes.pth')
+    with open(path, 'wb') as f:
+        f.write(content)
+    with pytest.raises(NotACheckpointError) as info:
+        load_checkpoint_safely(path)
+    message = str(info.value)
+    assert path in message
+    assert 'not a PyTorch checkpoint' in message
+    assert 'Expected a checkpoint written by torch.save' in message
+
+
+def test_last_checkpoint_pointer_is_explained(trained, tmp_path):
+    work_dir, _ = trained
+    # mmengine's last_checkpoint is a text file holding a path
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    with pytest.raises(NotACheckpointError) as info:
+        load_checkpoint_safely(pointer)
+    assert 'text file' in str(info.value)
+    assert f"did you mean {osp.join(work_dir, 'iter_2.pth')!r}" in str(
+        info.value)
+
+
+def test_directory(trained, tmp_path, make_runner):
+    work_dir, _ = trained
+    with pytest.raises(NotACheckpointError) as info:
+        load_checkpoint_safely(work_dir)
+    message = str(info.value)
+    assert 'is a directory' in message
+    assert 'iter_1.pth, iter_2.pth' in message
+    assert osp.join(work_dir, 'iter_2.pth') in message
+    with pytest.raises(NotACheckpointError, match='no .pth file'):
+        load_checkpoint_safely(str(tmp_path))
+    runner = make_runner(str(tmp_path / 'run'), load_from=work_dir,
+                         custom_hooks=CHECK_HOOK)
+    with pytest.raises(NotACheckpointError, match='is a directory'):
+        runner.train()
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match='does not exist'):
         load_checkpoint_safely(str(tmp_path / 'nope.pth'))
+
+
+def test_non_finite_weights_are_refused(trained, tmp_path, make_runner):
+    """Bit rot inside a valid archive: the tensors are named, and resuming
+    is refused too, pointing at the other checkpoints."""
+    work_dir, _ = trained
+    ckpt = load_checkpoint_safely(osp.join(work_dir, 'iter_2.pth'))
+    ckpt['state_dict']['conv.weight'][0, 0, 0, :2] = float('nan')
+    ckpt['state_dict']['conv.bias'][1] = float('inf')
+    path = osp.join(work_dir, 'iter_3.pth')
+    torch.save(ckpt, path)
+    try:
+        with pytest.raises(NonFiniteCheckpointError) as info:
+            load_checkpoint_safely(path)
+        message = str(info.value)
+        assert 'state_dict.conv.weight (2 NaN, 0 Inf)' in message
+        assert 'state_dict.conv.bias (0 NaN, 1 Inf)' in message
+        assert 'iter_1.pth, iter_2.pth' in message
+        # the same file loads when the caller opts out of the check
+        assert load_checkpoint_safely(path, check_finite=False)
+        for resume in (False, True):
+            runner = make_runner(
+                str(tmp_path / f'run{resume}'), load_from=path,
+                resume=resume, max_iters=4, custom_hooks=CHECK_HOOK)
+            with pytest.raises(NonFiniteCheckpointError,
+                               match='state_dict.conv.weight'):
+                runner.train()
+    finally:
+        os.remove(path)
+
+
+def test_optimizer_state_is_checked(trained, tmp_path):
+    work_dir, _ = trained
+    ckpt = load_checkpoint_safely(osp.join(work_dir, 'iter_2.pth'))
+    buf = ckpt['optimizer']['state'][0]['momentum_buffer']
+    buf.view(-1)[0] = float('nan')
+    path = str(tmp_path / 'bad_optimizer.pth')
+    torch.save(ckpt, path)
+    with pytest.raises(NonFiniteCheckpointError,
+                       match=r'optimizer\.state\.0\.momentum_buffer'):
+        load_checkpoint_safely(path)
+
+
+def test_legacy_format_loads(tmp_path):
+    path = str(tmp_path / 'legacy.pth')
+    state = {'conv.weight': torch.arange(6.).view(2, 3)}
+    torch.save(state, path, _use_new_zipfile_serialization=False)
+    torch.testing.assert_close(load_checkpoint_safely(path)['conv.weight'],
+                               state['conv.weight'])
+    evil = str(tmp_path / 'legacy_evil.pth')
+    marker = str(tmp_path / 'marker.txt')
+    torch.save(dict(x=RunsCodeWhenUnpickled(marker)), evil,
+               _use_new_zipfile_serialization=False)
+    with pytest.raises(UnsafeCheckpointError, match='write_marker'):
+        load_checkpoint_safely(evil)
+    assert not osp.exists(marker)

@@ -2,30 +2,39 @@
 (including per-iteration seeding for exact resumes).
 
 Importing this package allow-lists the types of mmengine checkpoints for
-``torch.load(weights_only=True)`` and makes mmengine's ``CheckpointLoader``
-use them (see :mod:`predrnn.engine.safe_checkpoint`), and registers timm's
-optimizers in the ``predrnn`` scope.
+``torch.load(weights_only=True)`` (:mod:`predrnn.engine.checkpoint_allowlist`;
+nothing of mmengine is replaced), adds the ``'predrnn_atomic_local'`` file
+backend for atomic checkpoint saves, and registers timm's optimizers in the
+``predrnn`` scope. The plugin reads checkpoints through
+:func:`load_checkpoint_safely`.
 """
+from .atomic_local_backend import ATOMIC_LOCAL, AtomicLocalBackend
 from .autocast_optim_wrapper import AutocastOptimWrapper, cpu_has_native_bf16
+from .checkpoint_allowlist import (SAFE_ATTRIBUTES, register_safe_globals,
+                                   safe_globals_list)
+from .checkpoint_check_hook import CheckpointCheckHook
 from .finite_loss import (FiniteLossCheckMixin, FiniteLossOptimWrapper,
                           check_finite_losses)
+from .finite_weights import check_finite_weights, nonfinite_tensors
 from .iteration_seed_hook import IterationSeedHook, iteration_seed
 from .non_finite_loss_hook import NonFiniteLossHook
 from .runtime_info import get_current_iter
-from .safe_checkpoint import (SAFE_ATTRIBUTES, CorruptCheckpointError,
-                              UnsafeCheckpointError, install_safe_loaders,
-                              load_checkpoint_safely, register_safe_globals,
-                              safe_globals_list)
+from .safe_checkpoint import (CheckpointError, CorruptCheckpointError,
+                              NonFiniteCheckpointError, NotACheckpointError,
+                              UnsafeCheckpointError, inspect_checkpoint,
+                              load_checkpoint_safely)
 from .timm_optimizers import TIMM_OPTIMIZERS, register_timm_optimizers
 
 register_safe_globals()
-install_safe_loaders()
 
 __all__ = [
     'AutocastOptimWrapper', 'cpu_has_native_bf16', 'FiniteLossCheckMixin', 'FiniteLossOptimWrapper',
     'check_finite_losses', 'IterationSeedHook', 'iteration_seed',
     'NonFiniteLossHook', 'get_current_iter',
-    'SAFE_ATTRIBUTES', 'CorruptCheckpointError', 'UnsafeCheckpointError',
-    'install_safe_loaders', 'load_checkpoint_safely', 'register_safe_globals',
-    'safe_globals_list', 'TIMM_OPTIMIZERS', 'register_timm_optimizers'
+    'ATOMIC_LOCAL', 'AtomicLocalBackend', 'CheckpointCheckHook',
+    'SAFE_ATTRIBUTES', 'register_safe_globals', 'safe_globals_list',
+    'check_finite_weights', 'nonfinite_tensors', 'CheckpointError',
+    'CorruptCheckpointError', 'NonFiniteCheckpointError',
+    'NotACheckpointError', 'UnsafeCheckpointError', 'inspect_checkpoint',
+    'load_checkpoint_safely', 'TIMM_OPTIMIZERS', 'register_timm_optimizers'
 ]
