@@ -7,10 +7,12 @@ Usage::
 
 SRC: the authors' ``model.ckpt-<iter>`` (``{'net_param': ...}``), an OpenSTL
 ``.pth``/Lightning ``.ckpt`` (tensors under a ``model.`` prefix), or a plain
-state dict. With ``--config`` the converted weights are loaded into the model
-the config builds, so a mismatch (layers, hidden size, patch size, frame
-channels) is reported now rather than at training time. DST is never
-overwritten unless ``--force`` is given, and is written atomically.
+state dict; also the authors' action-conditioned (BAIR) checkpoints
+(``conv_a``, encoders, decoder: SPEC section 10). With ``--config`` the
+converted weights are loaded into the model the config builds, so a
+mismatch (layers, hidden size, patch size, frame channels) is reported now
+rather than at training time. DST is never overwritten unless ``--force``
+is given, and is written atomically.
 """
 import argparse
 import os
@@ -67,13 +69,15 @@ def check_against_config(state_dict, config: str) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from predrnn.models.utils import (CheckpointFormatError,
-                                      convert_reference_state)
+    from predrnn.models.utils import CheckpointFormatError
+    from predrnn.models.utils.action_checkpoints import \
+        convert_any_reference_state
     if osp.exists(args.dst) and not args.force:
         raise SystemExit(f'error: {args.dst} exists; pass --force to '
                          f'overwrite it.')
     try:
-        source, hp, state_dict = convert_reference_state(load_source(args.src))
+        source, hp, state_dict = convert_any_reference_state(
+            load_source(args.src))
         if args.config:
             check_against_config(state_dict, args.config)
     except CheckpointFormatError as e:
