@@ -5,7 +5,7 @@ declares, under ``metainfo['normalization']`` (which mmengine hands to a
 metric as ``dataset_meta``), how to go back::
 
     dict(kind='range' | 'minmax' | 'meanstd',
-         scale=[C floats], offset=[C floats],  # data = normalised * scale + offset
+         scale=[C floats], offset=[C floats],  # data = norm * scale + offset
          units='dBZ' or None,
          data_range=[lo, hi] or None)          # in data units
 

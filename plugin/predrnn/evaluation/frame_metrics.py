@@ -10,9 +10,10 @@ papers (Wang et al., TPAMI 2022, arXiv 2103.09504) and of OpenSTL
   error ("MSE per frame"): on 64 x 64 Moving MNIST a value of 24 means an
   average squared error of 24 / 4096 per pixel.
 - PSNR is ``-10 log10(mean squared error over the frame / peak^2)``; the
-  peak is 1.0 for frames in [0, 1]. A perfect frame would give infinity; the mean squared error is floored
-  at :data:`MSE_FLOOR` so PSNR is capped at :data:`PSNR_CAP_DB` (100 dB) and
-  averages over frames and clips stay finite.
+  peak is 1.0 for frames in [0, 1]. A perfect frame would give infinity; the
+  relative mean squared error is floored at :data:`MSE_FLOOR` so PSNR is
+  capped at :data:`PSNR_CAP_DB` (100 dB) and averages over frames and clips
+  stay finite.
 - SSIM is scikit-image's ``structural_similarity`` (7 x 7 uniform window,
   sample covariance, K1 = 0.01, K2 = 0.03) on each frame, with channels
   averaged for ``C > 1`` and an explicit ``data_range``.

@@ -112,8 +112,8 @@ class VideoPredictionMetric(BaseMetric):
     data units, and PSNR and SSIM are computed in data units with the
     declared ``data_range`` ``[lo, hi]`` as the range (peak ``hi - lo``,
     predictions clipped to it; SSIM on values minus ``lo``, since its
-    luminance term depends on the zero). For a ``'range'`` normalisation this equals
-    the normalised PSNR and SSIM. Mean-std data declared without a
+    luminance term depends on the zero). For a ``'range'`` normalisation
+    this equals the normalised PSNR and SSIM. Mean-std data declared without a
     ``data_range`` has no natural peak: the ground-truth clip's own range is
     used and predictions are not clipped (see
     :meth:`DataUnits.reference_range`). Without the key, nothing changes.
