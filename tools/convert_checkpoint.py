@@ -15,10 +15,8 @@ rather than at training time. DST is never overwritten unless ``--force``
 is given, and is written atomically.
 """
 import argparse
-import os
 import os.path as osp
 import sys
-import tempfile
 from dataclasses import asdict
 
 import torch
@@ -36,19 +34,20 @@ def parse_args(argv=None):
 
 
 def load_source(path: str):
-    """Load with ``weights_only=True``: a checkpoint can never run code."""
-    if not osp.isfile(path):
-        raise SystemExit(f'error: {path} does not exist.')
+    """Load with the plugin's loader (``weights_only=True``, NaN/Inf
+    refused): a checkpoint can never run code."""
+    from predrnn.engine import (CheckpointError, UnsafeCheckpointError,
+                                load_checkpoint_safely)
     try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # noqa: BLE001 - re-raised with guidance
+        return load_checkpoint_safely(path)
+    except UnsafeCheckpointError as e:
         raise SystemExit(
-            f'error: {path} could not be loaded with weights_only=True '
-            f'({type(e).__name__}: {str(e).splitlines()[0]}). It is either '
-            f'corrupt, or holds Python objects besides tensors (e.g. a '
-            f'Lightning checkpoint with hyper-parameters). In the environment '
-            f'that wrote it, save just the weights: '
-            f'torch.save(ckpt["state_dict"], "weights.pth").') from None
+            f'error: {e} A Lightning checkpoint may hold hyper-parameters '
+            f'of other types: in the environment that wrote it, save just '
+            f'the weights: torch.save(ckpt["state_dict"], "weights.pth").'
+        ) from None
+    except (CheckpointError, FileNotFoundError) as e:
+        raise SystemExit(f'error: {e}') from None
 
 
 def check_against_config(state_dict, config: str) -> None:
@@ -86,16 +85,9 @@ def main(argv=None) -> int:
         meta=dict(converted_from=osp.abspath(args.src), source_layout=source,
                   hyperparams=asdict(hp)),
         state_dict=state_dict)
-    out_dir = osp.dirname(osp.abspath(args.dst))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.tmp')
-    os.close(fd)
-    try:
+    from predrnn.utils import atomic_write
+    with atomic_write(args.dst, overwrite=args.force) as tmp:
         torch.save(checkpoint, tmp)
-        os.replace(tmp, args.dst)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
     print(f'Converted {args.src} ({source} layout; {hp.describe()}) '
           f'-> {args.dst}')
     if hp.decouple:

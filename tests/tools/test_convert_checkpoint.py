@@ -1,5 +1,6 @@
 """tools/convert_checkpoint.py: the authors' and OpenSTL checkpoints become
 mmengine checkpoints that give the same predictions in our model."""
+import errno
 import importlib.util
 import os.path as osp
 import numpy as np
@@ -149,5 +150,43 @@ def test_foreign_and_corrupt_sources(tmp_path):
     assert 'No PredRNN weights' in run_tool(foreign, tmp_path / 'a.pth')
     corrupt = tmp_path / 'corrupt.pth'
     corrupt.write_bytes(np.random.default_rng(0).bytes(100))
-    assert 'weights_only=True' in run_tool(corrupt, tmp_path / 'b.pth')
+    err = run_tool(corrupt, tmp_path / 'b.pth')
+    assert 'not a PyTorch checkpoint' in err and str(corrupt) in err
     assert not (tmp_path / 'b.pth').exists()
+    text = tmp_path / 'notes.txt'
+    text.write_text('hello\n')
+    assert 'is a text file' in run_tool(text, tmp_path / 'c.pth')
+    assert 'is a directory' in run_tool(tmp_path, tmp_path / 'd.pth')
+
+
+def test_source_with_nan_is_refused(tmp_path):
+    net = tiny_baseline()
+    state = dict(net.state_dict())
+    state['cell_list.0.conv_x.0.weight'][0, 0, 0, 0] = float('nan')
+    src = tmp_path / 'model.ckpt-7'
+    torch.save({'net_param': state}, src)
+    err = run_tool(src, tmp_path / 'out.pth')
+    assert 'net_param.cell_list.0.conv_x.0.weight (1 NaN, 0 Inf)' in err
+    assert not (tmp_path / 'out.pth').exists()
+
+
+def test_failed_write_keeps_the_old_destination(tmp_path, monkeypatch):
+    """Disk full while writing DST (with --force): the old DST is kept
+    whole and no partial file is left."""
+    src = baseline.save_authors_checkpoint(tiny_baseline(), str(tmp_path), 1)
+    dst = tmp_path / 'out' / 'converted.pth'
+    assert convert_tool.main([src, str(dst)]) == 0
+    old = dst.read_bytes()
+    real_save = torch.save
+
+    def disk_full(obj, f, *args, **kwargs):
+        with open(f, 'wb') as handle:
+            handle.write(b'PK\x03\x04 half a checkpoint')
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(torch, 'save', disk_full)
+    with pytest.raises(OSError):
+        convert_tool.main([src, str(dst), '--force'])
+    monkeypatch.setattr(torch, 'save', real_save)
+    assert dst.read_bytes() == old
+    assert sorted(p.name for p in dst.parent.iterdir()) == ['converted.pth']
