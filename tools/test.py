@@ -43,9 +43,14 @@ def parse_args(argv=None):
 
 def build_config(args) -> Config:
     from predrnn.utils import check_clip_shapes, check_top_level_keys
-    if not osp.isfile(args.checkpoint):
+    from predrnn.engine import CheckpointError, load_checkpoint_safely
+    if not osp.exists(args.checkpoint):
         raise SystemExit(f'error: checkpoint {args.checkpoint} does not '
                          f'exist.')
+    try:  # a directory, a text file, a corrupt or unsafe file, NaN weights
+        load_checkpoint_safely(args.checkpoint)
+    except CheckpointError as error:
+        raise SystemExit(f'error: {error}') from None
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
