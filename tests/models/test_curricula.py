@@ -1,12 +1,15 @@
 """Curricula (SPEC section 5): probabilities written out from the formulas,
-and the masks they sample."""
+the masks they sample, and per-clip keys that make a clip's mask independent
+of how the global batch is split over processes."""
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from predrnn.models import (BaseCurriculum, ReverseScheduledSampling,
                             ScheduledSampling, TeacherForcing, inference_mask)
+from predrnn.models.curricula import clip_seeds, global_batch_positions
 from predrnn.registry import MODELS
 
 S1, S2, ALPHA = 100, 300, 40.0
@@ -199,3 +202,95 @@ def test_curricula_are_registered():
                       ScheduledSampling)
     assert isinstance(MODELS.build(dict(type='TeacherForcing')),
                       TeacherForcing)
+
+
+# --------------------------------------------------------------------------
+# per-clip keys: masks independent of the batch split (issue 11, item 1)
+# --------------------------------------------------------------------------
+def keyed_masks(seed, iteration, batch_size, rank, world_size,
+                curriculum=None):
+    curriculum = curriculum or ReverseScheduledSampling(S1, S2, ALPHA)
+    positions = global_batch_positions(batch_size, rank, world_size)
+    return curriculum.sample(batch_size, T_IN, T_TOTAL, iteration,
+                             keys=clip_seeds(seed, iteration, positions))
+
+
+def test_keyed_mask_is_uniform_below_probability():
+    """Row b is ``uniform(key_b) < p`` per step, written out with numpy."""
+    it = (S1 + S2) // 2
+    rss = ReverseScheduledSampling(S1, S2, ALPHA)
+    p_enc, p_dec = rss.probabilities(it)
+    keys = clip_seeds(5, it, [0, 1, 2])
+    mask = rss.sample(3, T_IN, T_TOTAL, it, keys=keys)
+    _check_mask_basics(mask, 3)
+    for b, pos in enumerate([0, 1, 2]):
+        u = np.random.default_rng(
+            np.random.SeedSequence([5, it, pos, 0x6D61736B])).random(
+                T_TOTAL - 1)
+        p = np.array([1.0] + [p_enc] * (T_IN - 1) +
+                     [p_dec] * (T_TOTAL - 1 - T_IN))
+        assert mask[b].tolist() == (u < p).astype(np.float32).tolist()
+
+
+def test_global_batch_positions_interleave_like_mmengine_samplers():
+    assert global_batch_positions(4, 0, 1) == [0, 1, 2, 3]
+    assert global_batch_positions(2, 0, 2) == [0, 2]
+    assert global_batch_positions(2, 1, 2) == [1, 3]
+    assert global_batch_positions(1, 3, 4) == [3]
+    with pytest.raises(ValueError, match='rank'):
+        global_batch_positions(2, 2, 2)
+
+
+@pytest.mark.parametrize('sampler', ['InfiniteSampler', 'DefaultSampler'])
+def test_masks_of_a_clip_do_not_depend_on_the_batch_split(sampler,
+                                                          monkeypatch):
+    """The global batch of 8 clips split as 1 x 8, 2 x 4, 4 x 2 and 8 x 1:
+    mmengine's own sampler (told the rank and world size) deals the clips;
+    every clip gets the same mask under every split, at two iterations of
+    the random phase. The 8 clips' masks are not all the same."""
+    import mmengine.dataset.sampler as sampler_module
+    dataset = list(range(32))
+    seed, global_batch = 11, 8
+    by_split = {}
+    for world in (1, 2, 4, 8):
+        batch = global_batch // world
+        masks = {}
+        for rank in range(world):
+            monkeypatch.setattr(sampler_module, 'get_dist_info',
+                                lambda rank=rank, world=world: (rank, world))
+            stream = iter(getattr(sampler_module, sampler)(
+                dataset, shuffle=True, seed=3))
+            for it in (S1 + 5, S1 + 60):
+                clips = [next(stream) for _ in range(batch)]
+                rows = keyed_masks(seed, it, batch, rank, world)
+                for clip, row in zip(clips, rows):
+                    assert (it, clip) not in masks
+                    masks[(it, clip)] = row.tolist()
+        by_split[world] = masks
+    assert len(by_split[1]) == 2 * global_batch
+    for world in (2, 4, 8):
+        assert by_split[world] == by_split[1], world
+    rows = {str(row) for row in by_split[1].values()}
+    assert len(rows) > global_batch  # clips (and iterations) differ
+
+
+def test_keyed_masks_follow_seed_iteration_and_probabilities():
+    a = keyed_masks(1, S1 + 5, 64, 0, 1)
+    assert torch.equal(a, keyed_masks(1, S1 + 5, 64, 0, 1))
+    assert not torch.equal(a, keyed_masks(2, S1 + 5, 64, 0, 1))
+    assert not torch.equal(a, keyed_masks(1, S1 + 6, 64, 0, 1))
+    # the probabilities still come from the curriculum
+    assert (keyed_masks(1, S2, 64, 0, 1) == inference_mask(
+        64, T_IN, T_TOTAL)).all()
+    assert (keyed_masks(1, 0, 64, 0, 1,
+                        curriculum=TeacherForcing()) == 1).all()
+    rss = ReverseScheduledSampling(S1, S2, ALPHA)
+    it, b = S1 + 30, 20000
+    mask = rss.sample(b, T_IN, T_TOTAL, it,
+                      keys=clip_seeds(0, it, list(range(b))))
+    p_enc, p_dec = rss_expected(it)
+    tol = 6 * math.sqrt(0.25 / b)
+    assert mask[:, 1:T_IN].mean().item() == pytest.approx(p_enc, abs=tol)
+    assert mask[:, T_IN:].mean().item() == pytest.approx(p_dec, abs=tol)
+    with pytest.raises(ValueError, match='keys'):
+        rss.sample(3, T_IN, T_TOTAL, it, keys=clip_seeds(0, it, [0, 1]))

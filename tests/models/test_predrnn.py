@@ -232,14 +232,15 @@ def test_loss_uses_the_sampled_mask(v2, monkeypatch, set_iter):
     calls = []
 
     def fake_sample(batch_size, in_frames, total_frames, iteration,
-                    device=None, generator=None):
-        calls.append((batch_size, in_frames, total_frames, iteration))
+                    device=None, generator=None, keys=None):
+        calls.append((batch_size, in_frames, total_frames, iteration,
+                      len(keys)))
         return mask.clone()
 
     monkeypatch.setattr(model.sampling, 'sample', fake_sample)
     patched = ref_patch(_clip(seed=8), P)
     losses = model(patched, mode='loss')
-    assert calls == [(B, T_IN, T, 17)]
+    assert calls == [(B, T_IN, T, 17, B)]
     recon, dec = _ref_losses(model, patched, mask)
     assert losses['loss_recon'].item() == pytest.approx(recon, rel=1e-10)
     if v2:
@@ -267,7 +268,7 @@ def test_loss_decouple_is_beta_times_value():
 
 @pytest.mark.parametrize('v2', [False, True])
 def test_reverse_input_averages_clip_and_reversed_clip(v2):
-    model = _build(v2, reverse_input=True)
+    model = _build(v2, reverse_input='one_step')
     model.sampling = TeacherForcing()
     patched = ref_patch(_clip(seed=10), P)
     losses = model(patched, mode='loss')
@@ -284,7 +285,7 @@ def test_reverse_input_averages_clip_and_reversed_clip(v2):
 
 
 def test_reverse_input_doubles_the_batch(monkeypatch):
-    model = _build(True, reverse_input=True)
+    model = _build(True, reverse_input='one_step')
     model.sampling = TeacherForcing()
     seen = []
     orig = model.net.forward
@@ -575,3 +576,36 @@ def test_speed_and_memory_switches_keep_the_losses(option, monkeypatch):
         out = model(clip, mode='loss')
         losses.append({k: _val(v) for k, v in out.items()})
     assert losses[0] == pytest.approx(losses[1], rel=1e-10)
+
+
+# --------------------------------------------------------------------------
+# curriculum masks across processes (issue 11, item 1)
+# --------------------------------------------------------------------------
+def test_curriculum_mask_of_a_clip_is_the_same_on_any_rank(monkeypatch,
+                                                           set_iter):
+    """With the run's seed published (IterationSeedHook), rank r of 2
+    processes of batch 2 draws the masks of clips r and r + 2 of one
+    process of batch 4; without it, masks follow torch's generator."""
+    import predrnn.models.curricula.clip_keys as clip_keys_module
+    from predrnn.engine.iteration_seed_hook import CURRICULUM_SEED_KEY
+    model = _build(True, sampling=dict(type='ReverseScheduledSampling',
+                                       s1=0, s2=100, alpha=10.0))
+    set_iter(1)
+    hub = MessageHub.get_current_instance()
+    hub.update_info(CURRICULUM_SEED_KEY, 77, resumed=False)
+    try:
+        monkeypatch.setattr(clip_keys_module, 'get_dist_info',
+                            lambda: (0, 1))
+        single = model.curriculum_mask(8)
+        assert len({str(row.tolist()) for row in single}) > 2
+        for rank in (0, 1):
+            monkeypatch.setattr(clip_keys_module, 'get_dist_info',
+                                lambda rank=rank: (rank, 2))
+            assert torch.equal(model.curriculum_mask(4), single[rank::2])
+    finally:
+        hub.update_info(CURRICULUM_SEED_KEY, None, resumed=False)
+    torch.manual_seed(5)
+    a = model.curriculum_mask(64)
+    torch.manual_seed(5)
+    assert torch.equal(a, model.curriculum_mask(64))
+    assert not torch.equal(a, model.curriculum_mask(64))

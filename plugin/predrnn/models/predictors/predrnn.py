@@ -4,21 +4,44 @@ The wrapper owns what the recurrent core should not know about: patching
 (through :class:`VideoDataPreprocessor`), the training curriculum, the loss
 and the three forward modes of mmengine.
 """
+from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
 
 from predrnn.engine.finite_loss import check_finite_losses
+from predrnn.engine.iteration_seed_hook import CURRICULUM_SEED_KEY
 from predrnn.registry import MODELS, SCOPE
-from ..curricula import BaseCurriculum, inference_mask
+from ..curricula import (BaseCurriculum, clip_seeds, global_batch_positions,
+                         inference_mask)
 from ..networks import PredRNNNet
 from ..utils import (CheckpointFormatError, describe_mismatch,
                      infer_hyperparams, unpatch_frames)
 
 ConfigType = Union[dict, Any]
+
+
+REVERSE_INPUT_MODES = ('two_steps', 'one_step')
+
+
+def check_reverse_input(value: Union[bool, str, None]) -> Optional[str]:
+    """``'two_steps'``, ``'one_step'`` or None (off), with a clear error for
+    anything else; ``True`` is refused because it meant one step before the
+    authors' two-step recipe existed here."""
+    if value is None or value is False:
+        return None
+    if value in REVERSE_INPUT_MODES:
+        return value
+    raise ValueError(
+        f'reverse_input={value!r} is not an option: use \'two_steps\' (the '
+        f'authors\' recipe: an optimizer step on the clips, then one on '
+        f'their time reversals), \'one_step\' (one step on both, losses '
+        f'averaged) or False.')
 
 
 def build_component(cfg: ConfigType) -> Any:
@@ -49,11 +72,15 @@ class PredRNN(BaseModel):
             needed only with ``layer_norm`` (the LayerNorm shape).
         sampling (dict): Curriculum config. Defaults to
             ``ScheduledSampling`` (rate 2e-5, stop 50000).
-        reverse_input (bool): Also train on the time-reversed clip each
-            iteration, loss averaged (the authors' ``reverse_input``). The
-            authors take a second optimizer step on the reversed clip; here
-            both halves share one step (one forward over ``2B`` clips, the
-            same mask for a clip and its reversal). Defaults to False.
+        reverse_input (str | bool): Also train on the time-reversed clips
+            each iteration, with the clip's curriculum mask (as the
+            authors). ``'two_steps'``: the authors' recipe, two optimizer
+            steps per iteration, one on the clips, then one on their
+            reversals with the updated weights (:meth:`two_step_train`; the
+            logged losses are the mean of both). ``'one_step'``: one step on
+            the mean loss of the clips and their reversals (one forward over
+            ``2B`` clips: half the updates, twice the activation memory).
+            False: no reversed clips. Defaults to False.
         channels_last (bool): Run the core in the NHWC memory format (same
             function; faster on some hardware, see :class:`PredRNNNet`).
             Defaults to False.
@@ -77,7 +104,7 @@ class PredRNN(BaseModel):
                  layer_norm: bool = False,
                  frame_size: Optional[Tuple[int, int]] = None,
                  sampling: Optional[ConfigType] = None,
-                 reverse_input: bool = False,
+                 reverse_input: Union[bool, str] = False,
                  channels_last: bool = False,
                  activation_checkpointing: bool = False,
                  data_preprocessor: Optional[ConfigType] = None,
@@ -110,7 +137,7 @@ class PredRNN(BaseModel):
         if sampling is None:
             sampling = self.default_sampling()
         self.sampling: BaseCurriculum = build_component(sampling)
-        self.reverse_input = reverse_input
+        self.reverse_input = check_reverse_input(reverse_input)
         self.register_load_state_dict_pre_hook(self._check_incoming_weights)
 
     @staticmethod
@@ -149,8 +176,9 @@ class PredRNN(BaseModel):
     def forward(self,
                 inputs: torch.Tensor,
                 data_samples: Optional[Any] = None,
-                mode: str = 'tensor') -> Union[Dict[str, torch.Tensor],
-                                               List[dict], torch.Tensor]:
+                mode: str = 'tensor',
+                gt_mask: Optional[torch.Tensor] = None
+                ) -> Union[Dict[str, torch.Tensor], List[dict], torch.Tensor]:
         """Dispatch on ``mode``.
 
         Args:
@@ -163,9 +191,11 @@ class PredRNN(BaseModel):
                 ``inputs`` ``(T_in, C, H, W)``, unpatched, ``pred`` not
                 clipped. ``'tensor'``: raw predictions of frames
                 ``1 .. T-1`` ``(B, T-1, C, H, W)``, deterministic.
+            gt_mask (torch.Tensor, optional): ``'loss'`` only: the
+                ``(B, T-1)`` curriculum mask to use instead of drawing one.
         """
         if mode == 'loss':
-            return self.loss(inputs)
+            return self.loss(inputs, gt_mask)
         if mode == 'predict':
             return self.predict(inputs)
         if mode == 'tensor':
@@ -204,14 +234,56 @@ class PredRNN(BaseModel):
         resume)."""
         return int(MessageHub.get_current_instance().get_info('iter', 0))
 
+    def curriculum_mask(self, batch_size: int,
+                        device: Optional[torch.device] = None
+                        ) -> torch.Tensor:
+        """This iteration's ``(B, T-1)`` ground-truth mask for the clips of
+        this process's batch.
+
+        Each clip's row comes from its own key ``(seed, iteration,
+        position in the global batch)`` (see
+        :mod:`predrnn.models.curricula.clip_keys`): clips and ranks get
+        different masks, and a clip gets the same mask whatever the number
+        of processes. The seed is the run's, published by
+        ``IterationSeedHook``; without that hook (a model used outside a
+        Runner) it is drawn from torch's global generator.
+        """
+        hub = MessageHub.get_current_instance()
+        seed = hub.get_info(CURRICULUM_SEED_KEY)
+        if seed is None:
+            seed = int(torch.randint(2**62, ()))
+        iteration = self.current_iteration()
+        keys = clip_seeds(seed, iteration, global_batch_positions(batch_size))
+        return self.sampling.sample(batch_size, self.in_frames,
+                                    self.total_frames, iteration, device,
+                                    keys=keys)
+
+    @property
+    def trains_in_two_steps(self) -> bool:
+        """True when a training iteration takes two optimizer steps
+        (``reverse_input='two_steps'``); the plugin's DDP wrapper then runs
+        :meth:`two_step_train`."""
+        return self.reverse_input == 'two_steps'
+
     # ------------------------------------------------------------------ #
-    def loss(self, inputs: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """Curriculum-sampled forward pass and the training losses."""
+    def loss(self, inputs: torch.Tensor,
+             gt_mask: Optional[torch.Tensor] = None
+             ) -> Dict[str, torch.Tensor]:
+        """Curriculum-sampled forward pass and the training losses (with
+        ``reverse_input='one_step'`` over the clips and their reversals)."""
         self.check_clip(inputs)
-        batch = inputs.shape[0]
-        mask = self.sampling.sample(batch, self.in_frames, self.total_frames,
-                                    self.current_iteration(), inputs.device)
-        if self.reverse_input:
+        if gt_mask is None:
+            if self.trains_in_two_steps:
+                raise RuntimeError(
+                    "reverse_input='two_steps' takes its two optimizer steps "
+                    'in train_step; forward(mode=\'loss\') without gt_mask '
+                    'would train on the clips only. Under DDP use '
+                    "model_wrapper_cfg=dict(type='predrnn."
+                    "DeviceAgnosticDistributedDataParallel') (the default "
+                    "runtime's), which calls two_step_train.")
+            gt_mask = self.curriculum_mask(inputs.shape[0], inputs.device)
+        mask = gt_mask.to(device=inputs.device, dtype=inputs.dtype)
+        if self.reverse_input == 'one_step':
             inputs = torch.cat([inputs, inputs.flip(1)])
             mask = mask.repeat(2, 1)
         preds, decouple = self.net(inputs, mask,
@@ -245,6 +317,48 @@ class PredRNN(BaseModel):
             dict(pred=p, gt=c[self.in_frames:], inputs=c[:self.in_frames])
             for p, c in zip(preds, clips)
         ]
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+        """mmengine's training step, or with ``reverse_input='two_steps'``
+        the authors' two steps (:meth:`two_step_train`)."""
+        if self.trains_in_two_steps:
+            return self.two_step_train(self, data, optim_wrapper)
+        return super().train_step(data, optim_wrapper)
+
+    def two_step_train(self, model: nn.Module, data: Union[dict, tuple,
+                                                           list],
+                       optim_wrapper: OptimWrapper
+                       ) -> Dict[str, torch.Tensor]:
+        """The authors' iteration: an optimizer step on the clips, then one
+        on their time reversals with the updated weights, both under the
+        curriculum mask drawn once for the iteration (the authors reuse
+        ``real_input_flag`` for the reversed clip).
+
+        Args:
+            model (nn.Module): This model, or the DDP wrapper around it
+                (which calls this method): the forward passes go through it
+                so that DDP averages each step's gradients over the ranks.
+            data: The batch, as for ``train_step``.
+            optim_wrapper (OptimWrapper): Steps twice per call.
+
+        Returns:
+            dict: The mean of the two steps' log variables (the authors log
+            the mean of the two costs).
+        """
+        data = self.data_preprocessor(data, True)
+        inputs = data['inputs']
+        self.check_clip(inputs)
+        mask = self.curriculum_mask(inputs.shape[0], inputs.device)
+        steps = []
+        for clips in (inputs, inputs.flip(1)):
+            with optim_wrapper.optim_context(model):
+                losses = model(clips, mode='loss', gt_mask=mask)
+            loss, log_vars = self.parse_losses(losses)
+            optim_wrapper.update_params(loss)
+            steps.append(log_vars)
+        return OrderedDict((key, (value.detach() + steps[1][key].detach()) / 2)
+                           for key, value in steps[0].items())
 
     def parse_losses(self, losses: Dict[str, torch.Tensor]
                      ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
