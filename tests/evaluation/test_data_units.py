@@ -106,6 +106,9 @@ def test_reference_range_choices():
         kind='meanstd', scale=[0.5], offset=[0])))
     assert free.reference_range(gt) == (0.0, 1.0, False)
     assert free.reference_range(gt * 0.1) == (0.0, 0.5, False)
+    implied = DataUnits.from_meta(dict(normalization=dict(
+        kind='minmax', scale=[2, 4], offset=[-1, 0])))
+    assert implied.reference_range(gt) == (-1.0, 4.0, True)
 
 
 @pytest.mark.parametrize('norm, match', [

@@ -136,3 +136,20 @@ def test_matches_the_lpips_package(channels, authors, no_network,
     assert m['lpips'] == pytest.approx(np.mean(values), rel=1e-5)
     assert m['copy_last/lpips'] == pytest.approx(np.mean(base), rel=1e-5)
     assert len(m['lpips_per_step']) == 2
+
+
+def test_declared_units_map_back_to_the_same_frames(no_network,
+                                                    empty_torch_home):
+    """A [0, 255] range declaration feeds LPIPS the same [0, 1] frames."""
+    pytest.importorskip('lpips')
+    import torchvision
+    path, _ = backbone_weights_location('alex')
+    os.makedirs(osp.dirname(path))
+    torch.save(torchvision.models.alexnet(weights=None).state_dict(), path)
+    data = clips(seed=3)
+    plain = run(VideoPredictionMetric(lpips=True), [data])
+    metric = VideoPredictionMetric(lpips=True)
+    metric.dataset_meta = dict(normalization=dict(
+        kind='range', scale=[255.0], offset=[0.0], data_range=[0, 255]))
+    units = run(metric, [data])
+    assert units['lpips'] == pytest.approx(plain['lpips'], rel=1e-6)

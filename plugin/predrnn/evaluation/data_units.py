@@ -116,12 +116,14 @@ class DataUnits:
 
         With a declared ``data_range`` this is it, and predictions are
         clipped to it (as they are clipped to [0, 1] without units). Without
-        one (mean-std data of unknown bounds) it is the ground-truth clip's
-        own range, as torchmetrics does for ``data_range=None``, and
-        predictions are not clipped; a clip whose range is below one
-        training standard deviation (the largest channel ``scale``), e.g. an
-        empty radar scene, uses that standard deviation instead, so the peak
-        never collapses to zero.
+        one, a ``'range'`` or ``'minmax'`` normalisation maps [0, 1] to
+        ``[offset, offset + scale]``, so the range is that (the widest over
+        channels), again with clipping. Mean-std data of unknown bounds has
+        no natural peak: the ground-truth clip's own range is used, as
+        torchmetrics does for ``data_range=None``, and predictions are not
+        clipped; a clip whose range is below one training standard deviation
+        (the largest channel ``scale``), e.g. an empty radar scene, uses that
+        standard deviation instead, so the peak never collapses to zero.
 
         Args:
             gt_units (np.ndarray): Ground-truth future frames in data units,
@@ -133,6 +135,9 @@ class DataUnits:
         """
         if self.data_range is not None:
             return self.data_range[0], self.data_range[1], True
+        if self.kind in ('range', 'minmax'):
+            return (float(self.offset.min()),
+                    float((self.offset + self.scale).max()), True)
         lo, hi = float(gt_units.min()), float(gt_units.max())
         floor = float(self.scale.max())
         if hi - lo < floor:

@@ -113,8 +113,9 @@ class VideoPredictionMetric(BaseMetric):
     declared ``data_range`` ``[lo, hi]`` as the range (peak ``hi - lo``,
     predictions clipped to it; SSIM on values minus ``lo``, since its
     luminance term depends on the zero). For a ``'range'`` normalisation
-    this equals the normalised PSNR and SSIM. Mean-std data declared without a
-    ``data_range`` has no natural peak: the ground-truth clip's own range is
+    this equals the normalised PSNR and SSIM. Without a ``data_range``,
+    ``'range'`` and ``'minmax'`` imply ``[offset, offset + scale]``;
+    mean-std data has no natural peak: the ground-truth clip's own range is
     used and predictions are not clipped (see
     :meth:`DataUnits.reference_range`). Without the key, nothing changes.
 
@@ -306,6 +307,9 @@ class VideoPredictionMetric(BaseMetric):
             gt = _to_numpy(sample['gt'])
             if not self._lpips_resolved:
                 self._resolve_lpips(gt.shape[1])
+            if (self._lpips_model is not None
+                    and isinstance(sample['pred'], torch.Tensor)):
+                self._lpips_model.to(sample['pred'].device)  # GPU if there
             record = self._clip_record(pred, gt)
             if self.with_copy_last:
                 last = _to_numpy(sample['inputs'])[-1]
