@@ -124,7 +124,8 @@ class ActionCondPredRNNv2(PredRNNv2):
                 inputs: torch.Tensor,
                 data_samples: Optional[Any] = None,
                 mode: str = 'tensor',
-                conditions: Optional[torch.Tensor] = None
+                conditions: Optional[torch.Tensor] = None,
+                gt_mask: Optional[torch.Tensor] = None
                 ) -> Union[Dict[str, torch.Tensor], List[dict], torch.Tensor]:
         """As :meth:`PredRNN.forward`, with the ``(B, T, A)`` conditions."""
         if conditions is None:
@@ -135,7 +136,7 @@ class ActionCondPredRNNv2(PredRNNv2):
         conditions = torch.as_tensor(conditions).to(inputs.device,
                                                     torch.float32)
         if mode == 'loss':
-            return self.loss(inputs, conditions)
+            return self.loss(inputs, conditions, gt_mask)
         if mode == 'predict':
             return self.predict(inputs, conditions)
         if mode == 'tensor':
@@ -143,13 +144,15 @@ class ActionCondPredRNNv2(PredRNNv2):
         raise ValueError(f'Unknown mode {mode!r}; use "loss", "predict" or '
                          f'"tensor".')
 
-    def loss(self, inputs: torch.Tensor,
-             conditions: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """Curriculum-sampled forward pass and the training losses."""
+    def loss(self, inputs: torch.Tensor, conditions: torch.Tensor,
+             gt_mask: Optional[torch.Tensor] = None
+             ) -> Dict[str, torch.Tensor]:
+        """Curriculum-sampled forward pass and the training losses (the
+        mask drawn as :meth:`PredRNN.curriculum_mask` unless given)."""
         self.check_clip(inputs)
-        mask = self.sampling.sample(inputs.shape[0], self.in_frames,
-                                    self.total_frames,
-                                    self.current_iteration(), inputs.device)
+        if gt_mask is None:
+            gt_mask = self.curriculum_mask(inputs.shape[0], inputs.device)
+        mask = gt_mask.to(device=inputs.device, dtype=inputs.dtype)
         preds, decouple = self.net(inputs, conditions, mask,
                                    return_decouple_loss=True)
         losses = dict(loss_recon=F.mse_loss(preds, inputs[:, 1:]))
