@@ -218,6 +218,24 @@ def test_unknown_content_checksum_is_said(served, monkeypatch):
     assert check.status == 'unverified'
 
 
+def test_another_datasets_file_is_named(served, monkeypatch):
+    # Fashion-MNIST's images where MNIST's belong: not 'unverified' but
+    # recognised by their known content.
+    _, tmp = served
+    monkeypatch.setattr(mf, 'CONTENT_SHA256', {})
+    fashion = tmp / 'fashion'
+    fashion.mkdir()
+    write_idx(fashion / NAMES[1], random_digits(3, seed=9), compress=True)
+    monkeypatch.setattr(mf, 'FMNIST_CONTENT_SHA256', {
+        NAMES[1]: hashlib.sha256(gzip.decompress(
+            (fashion / NAMES[1]).read_bytes())).hexdigest()})
+    check = mf.check_file(str(fashion / NAMES[1]), NAMES[1])
+    assert check.status == 'different'
+    assert "t10k-images-idx3-ubyte.gz of 'mfmnist'" in check.reason
+    results = pm.prepare_mmnist(str(tmp / 'data'), from_dir=str(fashion))
+    assert results[NAMES[1]].startswith('failed')
+
+
 def test_real_checksum_tables():
     hex64 = re.compile('[0-9a-f]{64}')
     assert all(hex64.fullmatch(v) for v in mf.FMNIST_CONTENT_SHA256.values())

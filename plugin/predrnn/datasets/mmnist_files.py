@@ -16,7 +16,9 @@ Layout (OpenSTL's, SPEC 8)::
   re-gzipped by a mirror or a Linux distribution, or gunzipped by the user).
 * ``unverified``: valid structure, the bytes differ from the published
   ``.gz`` and no checksum of the decompressed content is known, so a
-  re-compressed copy cannot be told from an altered one.
+  re-compressed copy cannot be told from an altered one (a file whose
+  content is known as another dataset's, e.g. Fashion-MNIST's images in
+  the MNIST folder, is ``different``).
 * ``different``: valid structure, but the content is known to differ from
   the published file (a user's own file, or altered data).
 * ``invalid``: not a valid file of its kind (corrupt, truncated, wrong
@@ -167,11 +169,30 @@ def check_file(path: str, name: str, dataset: str = 'mmnist') -> FileCheck:
     if not name.endswith('.gz'):
         return FileCheck(DIFFERENT, f'MD5 {actual_md5} is not the published '
                          f'{md5}')
+    other = _known_elsewhere(path, name, dataset)
+    if other is not None:
+        return FileCheck(DIFFERENT, f'its content is {other}')
     return FileCheck(
         UNVERIFIED, f'its bytes differ from the published {name} (MD5 '
         f'{actual_md5}, published {md5}) and no checksum of the decompressed '
         'content is known, so a re-compressed copy cannot be told from '
         'altered data; only its structure was checked')
+
+
+def _known_elsewhere(path: str, name: str, dataset: str) -> Optional[str]:
+    """Which other dataset's published file has the content of ``path``
+    (e.g. Fashion-MNIST's images put where MNIST's belong), or None."""
+    actual = None
+    for other in DATASETS:
+        if other == dataset:
+            continue
+        for other_name, content in tables(other)[3].items():
+            if content is None:
+                continue
+            actual = actual or content_digest(path, 'sha256')
+            if actual == content:
+                return f'the published {other_name} of {other!r}'
+    return None
 
 
 def validate(path: str,
