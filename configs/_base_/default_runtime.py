@@ -29,8 +29,9 @@ default_hooks = dict(
         backend_args=dict(backend='predrnn_atomic_local')),
     # reads load_from / the checkpoint to resume with the plugin's loader
     # before mmengine does: clear errors for directories, text files,
-    # truncated, malicious or NaN/Inf checkpoints
-    checkpoint_check=dict(type='CheckpointCheckHook'),
+    # truncated, malicious or NaN/Inf checkpoints (prefixed: found whatever
+    # the default scope)
+    checkpoint_check=dict(type='predrnn.CheckpointCheckHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # random numbers of iteration i (curriculum masks) depend only on
     # (seed, i): a resumed run repeats the uninterrupted one exactly
