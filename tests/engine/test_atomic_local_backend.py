@@ -5,11 +5,15 @@ import builtins
 import errno
 import os
 import os.path as osp
+import uuid
 
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.evaluator import BaseMetric
 from mmengine.fileio import LocalBackend, get_file_backend
+from mmengine.logging import MessageHub
+from mmengine.runner import Runner
 
 from predrnn.engine import (ATOMIC_LOCAL, AtomicLocalBackend,
                             load_checkpoint_safely)
@@ -126,3 +130,49 @@ def test_disk_full_during_a_runner_save(tmp_path, make_runner, monkeypatch,
         ckpt = load_checkpoint_safely(osp.join(str(tmp_path), name))
         assert ckpt['meta']['iter'] == int(name[5])
     assert isinstance(ckpt['state_dict']['conv.weight'], torch.Tensor)
+
+
+
+def test_best_and_last_checkpoint_paths(tmp_path, toy_model_cls):
+    """The periodic, the best (old best removed) and ``last_checkpoint``
+    all work through the backend, with no temporary file left."""
+
+    class Score(BaseMetric):
+        """Score 1 / iteration: each validation gives a new best."""
+
+        def process(self, data_batch, data_samples):
+            self.results.append(1)
+
+        def compute_metrics(self, results):
+            it = MessageHub.get_current_instance().get_info('iter')
+            return dict(score=1.0 / (it + 1))
+
+    gen = torch.Generator().manual_seed(0)
+    data = [dict(inputs=torch.randn(1, 6, 6, generator=gen),
+                 target=torch.randn(2, 6, 6, generator=gen))
+            for _ in range(4)]
+    loader = dict(dataset=data, batch_size=2,
+                  sampler=dict(type='DefaultSampler', shuffle=False),
+                  collate_fn=dict(type='default_collate'))
+    runner = Runner(
+        model=toy_model_cls(), work_dir=str(tmp_path),
+        experiment_name=f'atomic_best_{uuid.uuid4().hex}',
+        train_dataloader=loader, val_dataloader=loader,
+        val_evaluator=[Score()], val_cfg=dict(),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        train_cfg=dict(by_epoch=False, max_iters=2, val_interval=1),
+        default_hooks=dict(checkpoint=dict(
+            type='CheckpointHook', by_epoch=False, interval=1,
+            save_best='score', rule='less',
+            backend_args=runtime_backend_args())),
+        default_scope='predrnn', log_level='WARNING')
+    runner.train()
+    names = sorted(os.listdir(str(tmp_path)))
+    assert 'best_score_iter_2.pth' in names
+    assert 'best_score_iter_1.pth' not in names  # the old best was removed
+    assert not [n for n in names if n.endswith('.tmp')]
+    with open(osp.join(str(tmp_path), 'last_checkpoint')) as f:
+        assert f.read() == osp.join(str(tmp_path), 'iter_2.pth')
+    best = load_checkpoint_safely(
+        osp.join(str(tmp_path), 'best_score_iter_2.pth'))
+    assert best['meta']['iter'] == 2
