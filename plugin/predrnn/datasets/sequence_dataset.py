@@ -168,6 +168,10 @@ class SequenceDataset(Dataset):
                  if b - a < self.num_frames]
         if len(self.windows) == 0:
             lengths = ', '.join(f'{n}: {t} frames' for n, t in short[:3])
+            if not self.ranges:
+                lengths = (f'its share {self.split_ratios} of '
+                           f'{[len(q) for q in self.sequences][:3]} frames, '
+                           f'less a split_gap of {self.split_gap}, is empty')
             raise ValueError(
                 f'No window of {self.num_frames} frames (in_frames + '
                 f'out_frames, after frame_stride={self.frame_stride}) fits '

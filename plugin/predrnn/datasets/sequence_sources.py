@@ -24,11 +24,13 @@ class ArrayFile:
     its path (workers re-open the map instead of copying the data)."""
 
     def __init__(self, path: str, layout: Optional[str],
-                 npz_key: Optional[str] = None) -> None:
+                 npz_key: Optional[str] = None,
+                 fallback_layout: Optional[str] = None) -> None:
         self.path, self.npz_key = path, npz_key
         array = open_array(path, npz_key)
         sidecar = read_sidecar(path) or {}
-        layout = layout or sidecar.get('layout')
+        # explicit layout, else the sidecar's, else the fallback
+        layout = layout or sidecar.get('layout') or fallback_layout
         if layout is None:
             raise ValueError(
                 f'The layout of {path} (shape {tuple(array.shape)}) is '
@@ -120,8 +122,11 @@ def expand_source(source: str) -> List[str]:
 
 def open_sequences(source: Union[str, List[str]], layout: Optional[str],
                    frame_stride: int, transform: FrameTransform,
-                   npz_key: Optional[str] = None) -> list:
-    """All sequences of ``source`` (one path / glob or a list of them)."""
+                   npz_key: Optional[str] = None,
+                   fallback_layout: Optional[str] = None) -> list:
+    """All sequences of ``source`` (one path / glob or a list of them).
+    Arrays take ``layout``, else their sidecar's, else
+    ``fallback_layout``."""
     sources = [source] if isinstance(source, str) else list(source)
     sequences = []
     for path in (p for s in sources for p in expand_source(s)):
@@ -130,7 +135,7 @@ def open_sequences(source: Union[str, List[str]], layout: Optional[str],
             folder.name = path
             sequences.append(folder)
         elif path.lower().endswith(ARRAY_EXTENSIONS):
-            file = ArrayFile(path, layout, npz_key)
+            file = ArrayFile(path, layout, npz_key, fallback_layout)
             sequences += [ArraySequence(file, i, frame_stride, transform)
                           for i in range(file.view.shape[0])]
         else:

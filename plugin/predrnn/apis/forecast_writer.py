@@ -1,0 +1,138 @@
+"""Write observed and forecast frames in the data's units: arrays (``.npy``)
+and pictures (PNG frames and strip, GIF, MP4).
+
+Arrays hold the data units unchanged (float32, predictions not clipped).
+Pictures map the display range (:func:`display_range`) to black..white,
+clipping what lies outside; frames of 1 channel are grey, 3 channels RGB,
+any other number shows channel 0 in grey.
+"""
+import os
+import os.path as osp
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+
+from predrnn.datasets.synthetic_video import write_video
+from predrnn.utils import atomic_write
+from predrnn.visualization.clip_rendering import frames_to_rgb_uint8
+from predrnn.visualization.image_io import write_gif, write_png
+
+FORMATS = ('png', 'gif', 'mp4', 'npy')
+_SEP = 2  # white separator between frames, pixels
+
+
+def display_range(normalization: Optional[dict],
+                  observed: np.ndarray) -> Tuple[float, float]:
+    """Data values shown as black and white: the declared or training
+    ``data_range``; 0..255 without a normalisation (uint8 images); else
+    the observed frames' range."""
+    if normalization is None:
+        return 0.0, 255.0
+    if normalization.get('data_range'):
+        lo, hi = normalization['data_range']
+        return float(lo), float(hi)
+    lo, hi = float(np.min(observed)), float(np.max(observed))
+    return lo, hi if hi > lo else lo + 1.0
+
+
+def to_rgb(frames: np.ndarray, value_range: Tuple[float, float]
+           ) -> np.ndarray:
+    """``(T, C, H, W)`` data units -> uint8 ``(T, H, W, 3)``."""
+    lo, hi = value_range
+    frames = (np.asarray(frames, np.float32) - lo) / (hi - lo)
+    if frames.shape[1] not in (1, 3):
+        frames = frames[:, :1]
+    return frames_to_rgb_uint8(frames)
+
+
+def _row(images: np.ndarray, width: int) -> np.ndarray:
+    height = images.shape[1]
+    parts = []
+    for image in images:
+        parts += [image, np.full((height, _SEP, 3), 255, np.uint8)]
+    row = np.concatenate(parts[:-1], axis=1)
+    pad = np.full((height, width - row.shape[1], 3), 255, np.uint8)
+    return np.concatenate([row, pad], axis=1)
+
+
+def strip(rows: Sequence[np.ndarray]) -> np.ndarray:
+    """Rows of uint8 frames ``(T_i, H, W, 3)`` as one picture, left-aligned
+    (observed; true future if known; forecast)."""
+    width = max(len(r) * (r.shape[2] + _SEP) - _SEP for r in rows)
+    lines = []
+    for r in rows:
+        lines += [_row(r, width), np.full((_SEP, width, 3), 255, np.uint8)]
+    return np.concatenate(lines[:-1], axis=0)
+
+
+def _animation(observed: np.ndarray, pred: np.ndarray,
+               truth: Optional[np.ndarray]) -> np.ndarray:
+    """Observed frames then the forecast; the truth beside it if known."""
+    frames = np.concatenate([observed, pred])
+    if truth is None:
+        return frames
+    n = min(len(truth), len(pred))
+    right = np.concatenate([observed, truth[:n], pred[n:] * 0])
+    sep = np.full(frames.shape[:2] + (_SEP, 3), 255, np.uint8)
+    return np.concatenate([right, sep, frames], axis=2)
+
+
+def _save_npy(path: str, array: np.ndarray) -> None:
+    with atomic_write(path) as tmp:
+        with open(tmp, 'wb') as f:
+            np.save(f, array)
+
+
+def write_forecast(out_dir: str, observed: np.ndarray, pred: np.ndarray,
+                   formats: Sequence[str] = ('png', ),
+                   normalization: Optional[dict] = None,
+                   truth: Optional[np.ndarray] = None,
+                   fps: float = 4.0) -> list:
+    """Write one clip's frames into ``out_dir``.
+
+    Args:
+        observed (np.ndarray): ``(T_in, C, H, W)`` data units.
+        pred (np.ndarray): ``(N, C, H, W)`` data units.
+        formats: Any of ``png`` (``observed/``, ``forecast/`` frames and
+            ``strip.png``), ``gif`` and ``mp4`` (``forecast.*``: observed
+            then forecast, the truth on the left when known), ``npy``
+            (``observed.npy``, ``forecast.npy``, ``truth.npy``).
+        truth (np.ndarray, optional): True future frames, if known.
+
+    Returns:
+        list[str]: The files written.
+    """
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f'Unknown formats {unknown}; use {FORMATS}.')
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    if 'npy' in formats:
+        arrays = dict(observed=observed, forecast=pred, truth=truth)
+        for name, array in arrays.items():
+            if array is not None:
+                path = osp.join(out_dir, f'{name}.npy')
+                _save_npy(path, np.asarray(array, np.float32))
+                written.append(path)
+    if not set(formats) & {'png', 'gif', 'mp4'}:
+        return written
+    value_range = display_range(normalization, observed)
+    obs_rgb, pred_rgb = to_rgb(observed, value_range), to_rgb(pred,
+                                                              value_range)
+    true_rgb = None if truth is None else to_rgb(truth, value_range)
+    if 'png' in formats:
+        for name, images in (('observed', obs_rgb), ('forecast', pred_rgb)):
+            for t, image in enumerate(images):
+                written.append(write_png(
+                    image, osp.join(out_dir, name, f'{t:04d}.png')))
+        rows = [obs_rgb] + ([true_rgb] if true_rgb is not None else []) + [
+            pred_rgb]
+        written.append(write_png(strip(rows), osp.join(out_dir, 'strip.png')))
+    animation = _animation(obs_rgb, pred_rgb, true_rgb)
+    if 'gif' in formats:
+        written.append(write_gif(list(animation),
+                                 osp.join(out_dir, 'forecast.gif'), fps))
+    if 'mp4' in formats:
+        written.append(write_video(osp.join(out_dir, 'forecast.mp4'),
+                                   animation, fps))
+    return written

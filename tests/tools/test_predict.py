@@ -1,0 +1,170 @@
+"""tools/predict.py end to end on a tiny checkpoint trained for 2
+iterations: every input kind, every format, --future beyond out_frames,
+metrics against the true continuation, and the errors."""
+import os
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from predrnn.apis import forecast, load_forecaster
+from predrnn.datasets.synthetic_video import moving_shapes, write_video
+
+ROOT = osp.join(osp.dirname(__file__), '..', '..')
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+import predict  # noqa: E402
+
+CONFIG = osp.join(ROOT, 'configs', 'own_data', 'predrnnv2_video.py')
+H, W = 16, 24  # non-square
+IN, OUT, FUTURE = 3, 2, 5  # FUTURE > OUT: the recurrence goes on
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """(config path, checkpoint path, the video's frames (T, H, W, 3))."""
+    tmp = tmp_path_factory.mktemp('predict')
+    frames = moving_shapes(60, H, W, seed=0)
+    np.save(tmp / 'train.npy', frames)  # THWC uint8, exact
+    cfg = Config.fromfile(CONFIG)
+    dataset = dict(source=str(tmp / 'train.npy'), layout='THWC',
+                   data_root='', in_frames=IN, out_frames=OUT,
+                   resize=(H, W), window_stride=2,
+                   split_ratios=(0.6, 0.2, 0.2))
+    cfg.merge_from_dict(dict(
+        work_dir=str(tmp / 'work'),
+        model=dict(in_frames=IN, out_frames=OUT, num_layers=1, num_hidden=4,
+                   kernel_size=3, sampling=dict(s1=1, s2=2, alpha=1.0)),
+        train_dataloader=dict(batch_size=2, num_workers=0,
+                              persistent_workers=False,
+                              dataset=dict(dataset, split='train')),
+        val_dataloader=dict(batch_size=2, num_workers=0,
+                            persistent_workers=False,
+                            dataset=dict(dataset, split='val')),
+        test_dataloader=dict(batch_size=2, num_workers=0,
+                             persistent_workers=False,
+                             dataset=dict(dataset, split='test')),
+        train_cfg=dict(max_iters=2, val_interval=100),
+        default_hooks=dict(checkpoint=dict(interval=2)),
+        log_level='WARNING'))
+    orig = Config.pretty_text
+    Config.pretty_text = property(lambda c: c.text)  # skip yapf: faster
+    try:
+        Runner.from_cfg(cfg).train()
+    finally:
+        Config.pretty_text = orig
+    config = str(tmp / 'config.py')
+    cfg.dump(config)
+    return config, str(tmp / 'work' / 'iter_2.pth'), frames, tmp
+
+
+def _run(trained, inp, out, *extra):
+    config, ckpt = trained[:2]
+    return predict.main([config, ckpt, str(inp), '--out-dir', str(out),
+                         '--device', 'cpu', *extra])
+
+
+def _chw(frames):
+    return frames.transpose(0, 3, 1, 2)
+
+
+def test_every_format_from_a_npy_clip_in_data_units(trained, tmp_path):
+    frames = trained[2]
+    clip = frames[10:20]
+    np.save(tmp_path / 'clip.npy', clip)
+    _run(trained, tmp_path / 'clip.npy', tmp_path / 'out', '--future',
+         str(FUTURE), '--format', 'png', 'gif', 'mp4', 'npy', '--layout',
+         'THWC')
+    out = tmp_path / 'out' / 'clip_npy'
+    observed = np.load(out / 'observed.npy')
+    pred = np.load(out / 'forecast.npy')
+    # round trip: observed frames come back in the input's units exactly
+    np.testing.assert_array_equal(observed, _chw(clip[-IN:]))
+    assert pred.shape == (FUTURE, 3, H, W) and pred.dtype == np.float32
+    assert not (out / 'truth.npy').exists()  # last frames: no truth
+    assert len(os.listdir(out / 'forecast')) == FUTURE
+    assert len(os.listdir(out / 'observed')) == IN
+    for name in ('strip.png', 'forecast.gif', 'forecast.mp4'):
+        assert (out / name).stat().st_size > 0
+    cap = cv2.VideoCapture(str(out / 'forecast.mp4'))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == IN + FUTURE
+    cap.release()
+    strip = cv2.imread(str(out / 'strip.png'))
+    assert strip.shape[0] == 2 * H + 2  # observed row, forecast row
+
+
+def test_rollout_matches_the_models_predict_mode(trained):
+    """The first out_frames of the forecast are the model's own test-time
+    predictions (data units = normalised x 255)."""
+    model, _ = load_forecaster(*trained[:2])
+    clip = torch.from_numpy(_chw(trained[2][5:5 + IN + OUT]).copy())[None]
+    batch = model.data_preprocessor(dict(inputs=clip))
+    expected = model(batch['inputs'], mode='predict')[0]['pred'] * 255.
+    got = forecast(model, clip[:, :IN], FUTURE)
+    torch.testing.assert_close(got[0, :OUT], expected, atol=1e-3, rtol=1e-5)
+    longer = forecast(model, clip[:, :IN], OUT)  # prefix property
+    torch.testing.assert_close(got[:, :OUT], longer)
+
+
+def test_video_frame_folder_and_many_clips_with_truth(trained, tmp_path,
+                                                      capsys):
+    frames = trained[2]
+    write_video(str(tmp_path / 'in' / 'a.avi'), frames[:12])
+    os.makedirs(tmp_path / 'in' / 'b')
+    for t in range(12):
+        cv2.imwrite(str(tmp_path / 'in' / 'b' / f'f{t}.png'),
+                    cv2.cvtColor(frames[t], cv2.COLOR_RGB2BGR))
+    np.save(tmp_path / 'in' / 'c.npy', frames[None, :12])  # NTHWC, 1 clip
+    with open(tmp_path / 'in' / 'c.json', 'w') as f:
+        f.write('{"layout": "NTHWC"}')  # sidecar
+    _run(trained, tmp_path / 'in', tmp_path / 'out', '--future', '6',
+         '--start', '2', '--format', 'npy', '--batch-size', '2')
+    printed = capsys.readouterr().out
+    for name in ('a_avi', 'b', 'c_npy'):
+        out = tmp_path / 'out' / name
+        pred = np.load(out / 'forecast.npy')
+        truth = np.load(out / 'truth.npy')
+        assert pred.shape == (6, 3, H, W) and truth.shape == (6, 3, H, W)
+        observed = np.load(out / 'observed.npy')
+        mse = ((pred.astype(np.float64) - truth)**2).mean()
+        base = ((observed[-1][None].astype(np.float64) - truth)**2).mean()
+        assert f'{name}: 6 true future frames; MSE {mse:.4g}' in printed
+        assert f'baseline MSE {base:.4g}' in printed
+    # exact input kinds give exactly the input frames as observed / truth
+    for name in ('b', 'c_npy'):
+        out = tmp_path / 'out' / name
+        np.testing.assert_array_equal(np.load(out / 'truth.npy'),
+                                      _chw(frames[5:11]))
+    assert 'all 3 clips' in printed
+
+
+def test_too_few_frames(trained, tmp_path):
+    np.save(tmp_path / 'short.npy', trained[2][:IN - 1])
+    with pytest.raises(ValueError, match='short.npy has 2 frames.*in_frames '
+                       '= 3'):
+        _run(trained, tmp_path / 'short.npy', tmp_path / 'o', '--layout',
+             'THWC')
+
+
+def test_channels_that_do_not_match_the_checkpoint(trained, tmp_path):
+    # the config's color='rgb' converts a grey input, as in training
+    np.save(tmp_path / 'gray.npy', trained[2][:8, :, :, 0])
+    _run(trained, tmp_path / 'gray.npy', tmp_path / 'o', '--layout', 'THW',
+         '--format', 'npy')
+    assert np.load(tmp_path / 'o' / 'gray_npy' / 'forecast.npy').shape == (
+        OUT, 3, H, W)
+    model, _ = load_forecaster(*trained[:2])
+    with pytest.raises(ValueError, match='1 channels.*trained on 3'):
+        forecast(model, torch.zeros(1, IN, 1, H, W, dtype=torch.uint8), 2)
+
+
+def test_checkpoint_of_another_channel_count(trained, tmp_path):
+    cfg = Config.fromfile(trained[0])
+    cfg.model.frame_channels = 1
+    cfg.dump(str(tmp_path / 'gray_cfg.py'))
+    with pytest.raises(Exception, match='channel'):
+        load_forecaster(str(tmp_path / 'gray_cfg.py'), trained[1])

@@ -1,0 +1,169 @@
+"""Forecast new clips with a trained checkpoint; no ground truth needed.
+
+    python tools/predict.py CONFIG CHECKPOINT INPUT [--future N] [--start S]
+        [--out-dir DIR] [--format png gif mp4 npy] [--batch-size B]
+        [--device cpu|cuda]
+
+INPUT is a video file, a folder of frames, a folder of videos / frame
+folders, a glob, or a ``.npy``/``.npz`` of one clip or many (layout from
+--layout, the array's JSON sidecar or the config's dataset). Frames are
+resized / converted as the config's test dataset declares. Each clip gives
+its last ``in_frames`` frames (or ``in_frames`` from --start) to the model,
+which forecasts N frames (N may exceed the trained ``out_frames``: the
+recurrence feeds its own predictions; quality degrades past the trained
+horizon). Outputs go to ``DIR/<clip name>/`` in the data's units. When the
+clip continues after the observed frames (--start), the true continuation
+is scored: MSE and MAE per pixel in data units, for the model and for the
+copy-last-frame baseline.
+"""
+import argparse
+import os.path as osp
+import re
+import sys
+
+import numpy as np
+import torch
+from mmengine.utils import ProgressBar
+
+from predrnn.apis import forecast, load_forecaster, write_forecast
+from predrnn.apis.forecast_writer import FORMATS
+from predrnn.datasets.frame_transform import FrameTransform
+from predrnn.datasets.sequence_sources import open_sequences
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Forecast future frames of videos, frame folders or '
+        'arrays with a trained PredRNN checkpoint')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('input', help='video, frame folder, .npy/.npz, '
+                        'folder of them, or a glob')
+    parser.add_argument('--future', type=int, default=None,
+                        help="frames to forecast; default: the model's "
+                        'out_frames')
+    parser.add_argument('--start', type=int, default=None,
+                        help='first observed frame (after frame_stride); '
+                        'default: the last in_frames frames of each clip')
+    parser.add_argument('--out-dir', default='predictions')
+    parser.add_argument('--format', nargs='+', default=['png'],
+                        choices=FORMATS)
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--device', default=None,
+                        help='cpu or cuda[:i]; default: cuda if available')
+    parser.add_argument('--layout', default=None,
+                        help='layout of an array INPUT (NTCHW, NTHWC, TNHW, '
+                        'TCHW, THWC, THW)')
+    parser.add_argument('--fps', type=float, default=4.0,
+                        help='frames per second of GIF / MP4 outputs')
+    return parser.parse_args(argv)
+
+
+def _dataset_cfg(cfg) -> dict:
+    for key in ('test_dataloader', 'val_dataloader', 'train_dataloader'):
+        dataset = (cfg.get(key) or {}).get('dataset') or {}
+        if dataset:
+            return dataset
+    return {}
+
+
+def _clip_name(name: str, used: set) -> str:
+    base = re.sub(r'[^\w.-]+', '_', osp.basename(name.rstrip('/\\'))) or 'clip'
+    base, n = base.replace('.', '_'), 1
+    out = base
+    while out in used:
+        n += 1
+        out = f'{base}_{n}'
+    used.add(out)
+    return out
+
+
+def select(seq, in_frames: int, future: int, start):
+    """Observed frames and, when the clip continues, the true future."""
+    length = len(seq)
+    if length < in_frames:
+        raise ValueError(f'{seq.name} has {length} frames; the model needs '
+                         f'at least in_frames = {in_frames}.')
+    if start is None:
+        return seq.read(length - in_frames, length), None
+    if start < 0 or start + in_frames > length:
+        raise ValueError(f'--start {start} leaves fewer than in_frames = '
+                         f'{in_frames} frames in {seq.name} ({length} '
+                         'frames).')
+    stop = start + in_frames
+    truth_stop = min(stop + future, length)
+    truth = seq.read(stop, truth_stop) if truth_stop > stop else None
+    return seq.read(start, stop), truth
+
+
+def scores(pred: np.ndarray, truth: np.ndarray, last: np.ndarray) -> dict:
+    """MSE / MAE per pixel in data units over the known future frames, for
+    the model and the copy-last-frame baseline."""
+    n = len(truth)
+    truth = truth.astype(np.float64)
+    err = pred[:n].astype(np.float64) - truth
+    base = last.astype(np.float64)[None] - truth
+    return dict(mse=float((err**2).mean()), mae=float(np.abs(err).mean()),
+                copy_last_mse=float((base**2).mean()),
+                copy_last_mae=float(np.abs(base).mean()), frames=n)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    model, cfg = load_forecaster(args.config, args.checkpoint, device)
+    norm = model.data_preprocessor.normalization
+    future = args.future or model.out_frames
+    data_cfg = _dataset_cfg(cfg)
+    transform = FrameTransform(data_cfg.get('resize'), data_cfg.get('crop'),
+                               data_cfg.get('color'))
+    # --layout, else an array's sidecar, else the config's layout
+    sequences = open_sequences(args.input, args.layout,
+                               data_cfg.get('frame_stride', 1), transform,
+                               data_cfg.get('npz_key'),
+                               data_cfg.get('layout'))
+    used, totals = set(), []
+    progress = ProgressBar(len(sequences)) if len(sequences) > 1 else None
+    for first in range(0, len(sequences), args.batch_size):
+        batch = sequences[first:first + args.batch_size]
+        picked = [select(s, model.in_frames, future, args.start)
+                  for s in batch]
+        preds = [None] * len(batch)
+        shapes = {}
+        for i, (obs, _) in enumerate(picked):  # one forward per frame size
+            shapes.setdefault(obs.shape, []).append(i)
+        for group in shapes.values():
+            observed = torch.from_numpy(np.stack([picked[i][0]
+                                                  for i in group]))
+            out = forecast(model, observed, future).cpu().numpy()
+            for i, p in zip(group, out):
+                preds[i] = p
+        for seq, (obs, truth), pred in zip(batch, picked, preds):
+            name = _clip_name(seq.name, used)
+            write_forecast(osp.join(args.out_dir, name), obs, pred,
+                           args.format, norm, truth, args.fps)
+            if truth is not None:
+                result = scores(pred, truth, obs[-1])
+                totals.append(result)
+                units = (norm or {}).get('units') or 'data units'
+                print(f'\n{name}: {result["frames"]} true future frames; '
+                      f'MSE {result["mse"]:.4g} / MAE {result["mae"]:.4g} '
+                      f'({units}; copy-last-frame baseline MSE '
+                      f'{result["copy_last_mse"]:.4g} / MAE '
+                      f'{result["copy_last_mae"]:.4g})')
+            if progress is not None:
+                progress.update()
+    if len(totals) > 1:
+        weights = np.array([t['frames'] for t in totals], float)
+        mean = {k: float(np.average([t[k] for t in totals], weights=weights))
+                for k in ('mse', 'mae', 'copy_last_mse', 'copy_last_mae')}
+        print(f'\nall {len(totals)} clips: MSE {mean["mse"]:.4g} / MAE '
+              f'{mean["mae"]:.4g}; copy-last-frame MSE '
+              f'{mean["copy_last_mse"]:.4g} / MAE {mean["copy_last_mae"]:.4g}')
+    print(f'\n{len(sequences)} clip(s): {future} frames forecast each, '
+          f'written to {osp.abspath(args.out_dir)} ({", ".join(args.format)})')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
