@@ -258,6 +258,23 @@ def test_directory(trained, tmp_path, make_runner):
         runner.train()
 
 
+def test_auto_resume_pointer_to_no_file(trained, tmp_path, make_runner):
+    work_dir, _ = trained
+    run_dir = tmp_path / 'run'
+    run_dir.mkdir()
+    for name in ('iter_1.pth', 'iter_2.pth'):
+        with open(osp.join(work_dir, name), 'rb') as src:
+            (run_dir / name).write_bytes(src.read())
+    (run_dir / 'last_checkpoint').write_text(str(run_dir / 'iter_'))
+    runner = make_runner(str(run_dir), resume=True, max_iters=3,
+                         custom_hooks=CHECK_HOOK)
+    with pytest.raises(FileNotFoundError) as info:
+        runner.train()
+    message = str(info.value)
+    assert 'last_checkpoint names' in message
+    assert str(run_dir / 'iter_2.pth') in message
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match='does not exist'):
         load_checkpoint_safely(str(tmp_path / 'nope.pth'))

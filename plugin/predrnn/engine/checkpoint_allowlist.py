@@ -7,27 +7,30 @@ code a crafted file names). A checkpoint of mmengine's ``Runner`` holds a
 few more types; found by listing the globals of checkpoints written with
 validation, ``save_best``, numpy metrics and every parameter scheduler:
 
-==========================================================  ==================
-Global in the pickle                                        Why it is there
-==========================================================  ==================
-``mmengine.logging.history_buffer.HistoryBuffer``           message hub
-                                                            scalars
-``numpy._core.multiarray._reconstruct``, ``numpy.ndarray``  arrays inside a
-                                                            ``HistoryBuffer``
-``numpy.dtype`` and its numeric/bool instance classes       array and scalar
-(``numpy.dtypes.Float64DType`` ...; never named in the      dtypes (torch
-pickle, but torch only ``BUILD``\\ s allow-listed types)     ``BUILD``\\ s them)
-``numpy._core.multiarray.scalar``                           ``np.float64``
-                                                            values (``eta``,
-                                                            best score)
-``mmengine.optim.scheduler.param_scheduler.                 ``OneCycleLR``'s
-OneCycleParamScheduler``                                    ``anneal_func``
-``builtins.getattr``: mapped to :func:`restricted_getattr`  pickled methods
-==========================================================  ==================
+=========================================================  ===================
+Global in the pickle                                       Why it is there
+=========================================================  ===================
+``mmengine.logging.history_buffer.HistoryBuffer``          message hub scalars
+``numpy._core.multiarray._reconstruct``, ``numpy.ndarray`` arrays inside a
+                                                           ``HistoryBuffer``
+``numpy.dtype``                                            array and scalar
+                                                           dtypes
+numeric/bool dtype classes (``numpy.dtypes.Float64DType``  never named, but
+...)                                                       torch ``BUILD``\ s
+                                                           only listed types
+``numpy._core.multiarray.scalar``                          ``np.float64``
+                                                           values (``eta``,
+                                                           best score)
+``mmengine.optim.scheduler.param_scheduler.                ``OneCycleLR``'s
+OneCycleParamScheduler``                                   ``anneal_func``
+``builtins.getattr``: mapped to :func:`restricted_getattr` pickled methods
+=========================================================  ===================
 
 numpy 1.x spells the numpy module ``numpy.core``; both spellings are listed
 so files written under either load. ``collections.OrderedDict`` (state
-dicts) and torch's own types are allow-listed by torch already.
+dicts) and torch's own types are allow-listed by torch already. Not needed:
+``ConfigDict`` (the Runner stores its config as text, ``meta['cfg']``),
+object/string numpy dtypes (never written; left out on purpose).
 
 Python pickles a function whose qualified name is dotted
 (``HistoryBuffer.mean``, ``OneCycleParamScheduler._annealing_cos``) as

@@ -51,8 +51,8 @@ def nonfinite_tensors(obj: Any,
         return []
     bad = []
     for key, value in items:
-        bad.extend(
-            nonfinite_tensors(value, f'{prefix}.{key}' if prefix else str(key)))
+        name = f'{prefix}.{key}' if prefix else str(key)
+        bad.extend(nonfinite_tensors(value, name))
     return bad
 
 

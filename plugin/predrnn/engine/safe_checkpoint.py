@@ -30,7 +30,7 @@ import os
 import os.path as osp
 import pickle
 import zipfile
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, List, Optional, Set, Union
 from urllib.parse import urlparse
 
 import torch
@@ -134,27 +134,27 @@ def _scan(path: str, kind: str) -> PickleScan:
             for _ in range(3):  # magic number, protocol, system info
                 scan_pickle(f)
             scan = scan_pickle(f)
-        allowed = {name if isinstance(name, str) else
-                   f'{name.__module__}.{name.__qualname__}'
-                   for name in _allowed_names()}
-        unsafe = sorted(g for g in scan.globals if g not in allowed
-                        and not g.startswith(('torch.', 'collections.')))
+        # torch's own types are left to torch.load, which still refuses
+        unsafe = [g for g in scan.globals if g not in _user_allowed()
+                  and not g.startswith(('torch.', 'collections.'))]
     scan.problems[:0] = [f'it names {g}' for g in sorted(unsafe)]
     return scan
 
 
-def _allowed_names() -> List[Any]:
-    """User allow-list entries as names (``(obj, name)`` -> ``name``)."""
-    return [entry[1] if isinstance(entry, tuple) else entry
-            for entry in torch.serialization.get_safe_globals()]
+def _user_allowed() -> Set[str]:
+    """Names on torch's user allow-list (``(obj, name)`` entries by name)."""
+    return {entry[1] if isinstance(entry, tuple) else
+            f'{entry.__module__}.{entry.__qualname__}'
+            for entry in torch.serialization.get_safe_globals()}
 
 
 def _refusal(path: str, problems: List[str]) -> UnsafeCheckpointError:
     return UnsafeCheckpointError(
         f'Refused to load checkpoint {path!r} for safety: '
-        f'{"; ".join(problems)}. These are outside the allow-list of what '
-        'mmengine/PyTorch checkpoints hold (tensors, containers, mmengine '
-        'HistoryBuffer, numpy arrays and scalars), possibly code that would '
+        f'{"; ".join(dict.fromkeys(problems))}. These are outside the '
+        'allow-list of what mmengine/PyTorch checkpoints hold (tensors, '
+        'containers, mmengine HistoryBuffer, numpy arrays and scalars), '
+        'possibly code that would '
         'run when the file is loaded. Nothing in the file was executed. If '
         'you made this file yourself and trust every type named, allow-list '
         'them with torch.serialization.add_safe_globals() before loading; '
