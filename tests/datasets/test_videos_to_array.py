@@ -1,0 +1,79 @@
+"""tools/dataset_converters/videos_to_array.py: the array and its sidecar
+give the dataset exactly the windows of the sources."""
+import json
+import os
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from predrnn.datasets import SequenceDataset
+from predrnn.datasets.synthetic_video import moving_shapes, write_video
+from predrnn.datasets.video_file import read_video
+
+sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..', 'tools',
+                            'dataset_converters'))
+import videos_to_array  # noqa: E402
+
+
+def _folders(root, clips):
+    for s, clip in enumerate(clips):
+        os.makedirs(root / f'seq{s}')
+        for t, frame in enumerate(clip):
+            cv2.imwrite(str(root / f'seq{s}' / f'{t}.png'),
+                        cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+
+
+@pytest.mark.parametrize('layout', ['NTCHW', 'NTHWC'])
+def test_frame_folders_round_trip_through_the_dataset(tmp_path, layout):
+    clips = [moving_shapes(9, 12, 20, seed=s) for s in range(3)]
+    _folders(tmp_path / 'src', clips)
+    out = str(tmp_path / 'out.npy')
+    videos_to_array.main([str(tmp_path / 'src'), out, '--layout', layout])
+    with open(tmp_path / 'out.json') as f:
+        meta = json.load(f)
+    assert meta['layout'] == layout and meta['dtype'] == 'uint8'
+    assert meta['shape'][:2] == [3, 9] and len(meta['sources']) == 3
+    data = np.stack(clips)
+    assert meta['value_range'] == [float(data.min()), float(data.max())]
+    from_array = SequenceDataset(out, split='all', in_frames=2, out_frames=2)
+    from_folders = SequenceDataset(str(tmp_path / 'src'), split='all',
+                                   in_frames=2, out_frames=2)
+    assert len(from_array) == len(from_folders) == 3 * 6
+    for i in range(len(from_array)):
+        np.testing.assert_array_equal(from_array[i]['inputs'].numpy(),
+                                      from_folders[i]['inputs'].numpy())
+
+
+def test_videos_resized_truncated_with_fps(tmp_path):
+    write_video(str(tmp_path / 'a.avi'), moving_shapes(12, 24, 32), fps=7)
+    write_video(str(tmp_path / 'b.avi'), moving_shapes(10, 24, 32, seed=1),
+                fps=7)
+    out = str(tmp_path / 'v.npy')
+    with pytest.raises(ValueError, match='different lengths.*--truncate'):
+        videos_to_array.main([str(tmp_path / '*.avi'), out])
+    assert not osp.exists(out)  # nothing half-written
+    videos_to_array.main([str(tmp_path / '*.avi'), out, '--truncate',
+                          '--resize', '12', '16', '--color', 'gray'])
+    array = np.load(out)
+    assert array.shape == (2, 10, 1, 12, 16)
+    with open(tmp_path / 'v.json') as f:
+        meta = json.load(f)
+    assert meta['fps'] == pytest.approx(7)
+    from predrnn.datasets.frame_transform import FrameTransform
+    want = read_video(str(tmp_path / 'a.avi'),
+                      transform=FrameTransform((12, 16), None, 'gray'))[:10]
+    np.testing.assert_array_equal(array[0], want)
+
+
+def test_existing_output_is_kept(tmp_path):
+    _folders(tmp_path / 'src', [moving_shapes(4, 8, 8)])
+    out = tmp_path / 'out.npy'
+    out.write_bytes(b'precious')
+    with pytest.raises(FileExistsError, match='--force'):
+        videos_to_array.main([str(tmp_path / 'src'), str(out)])
+    assert out.read_bytes() == b'precious'
+    videos_to_array.main([str(tmp_path / 'src'), str(out), '--force'])
+    assert np.load(out).shape == (1, 4, 3, 8, 8)
