@@ -81,7 +81,8 @@ BARE_NAMES = [
     ('METRICS', 'VideoPredictionMetric'),
     ('OPTIM_WRAPPERS', 'AutocastOptimWrapper'),
     ('HOOKS', 'VideoVisualizationHook'),
-    ('HOOKS', 'NonFiniteLossHook'),
+    ('HOOKS', 'LossDivergenceHook'),
+    ('HOOKS', 'FiniteBestCheckpointHook'),
     ('VISUALIZERS', 'VideoVisualizer'),
 ]
 

@@ -3,7 +3,7 @@ loop.
 
 Example::
 
-    python tools/test.py configs/mmnist/predrnnv2.py work_dirs/predrnnv2/best_mse_iter_80000.pth \
+    python tools/test.py configs/mmnist/predrnnv2.py work_dirs/mmnist/predrnnv2/best_mse_iter_80000.pth \
         --show-dir vis
 
 Prints a table of MSE / MAE / PSNR / SSIM (model and copy-last-frame
@@ -17,7 +17,7 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
-from mmengine.dist import is_main_process
+from mmengine.dist import is_main_process, master_only
 from mmengine.runner import Runner
 
 
@@ -34,7 +34,11 @@ def parse_args(argv=None):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries')
     parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='job launcher for distributed evaluation (the '
+                        'script must then be started by torchrun, '
+                        'tools/dist_test.sh, srun or mpirun); without CUDA '
+                        "the processes use the 'gloo' backend")
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -42,7 +46,8 @@ def parse_args(argv=None):
 
 
 def build_config(args) -> Config:
-    from predrnn.utils import check_clip_shapes, check_top_level_keys
+    from predrnn.utils import (check_clip_shapes, check_component_arguments,
+                               check_top_level_keys)
     from predrnn.engine import CheckpointError, load_checkpoint_safely
     if not osp.exists(args.checkpoint):
         raise SystemExit(f'error: checkpoint {args.checkpoint} does not '
@@ -55,6 +60,7 @@ def build_config(args) -> Config:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     check_top_level_keys(cfg)
+    check_component_arguments(cfg)
     check_clip_shapes(cfg)
     cfg.launcher = args.launcher
     if args.work_dir:
@@ -87,7 +93,8 @@ def _is_visualization_hook(hook) -> bool:
 def print_table(metrics: dict) -> None:
     from predrnn.evaluation import COPY_LAST_PREFIX, METRIC_NAMES
     rows = [('metric', 'model', 'copy last frame')]
-    for name in METRIC_NAMES:
+    # ours, then the authors' convention of the paper configs' second metric
+    for name in [p + n for p in ('', 'authors/') for n in METRIC_NAMES]:
         if name in metrics:
             base = metrics.get(COPY_LAST_PREFIX + name)
             rows.append((name, f'{metrics[name]:.4f}',
@@ -99,10 +106,28 @@ def print_table(metrics: dict) -> None:
             print('  '.join('-' * w for w in widths))
 
 
+class TestRunner(Runner):
+    """mmengine's Runner, writing its config copy into its own log dir.
+
+    ``Runner`` dumps the config as ``<work_dir>/<config name>``: testing
+    with ``--work-dir`` of a training run would overwrite that run's copy
+    (the record of how its checkpoints were trained). Here the copy goes
+    next to the test's logs and ``metrics.json``.
+    """
+
+    @master_only
+    def dump_config(self) -> None:
+        name = (osp.basename(self.cfg.filename) if self.cfg.filename
+                else f'{self.timestamp}.py')
+        self.cfg.dump(osp.join(self.log_dir, name))
+
+
 def main(argv=None) -> dict:
+    from predrnn.utils import setup_distributed
     args = parse_args(argv)
     cfg = build_config(args)
-    runner = Runner.from_cfg(cfg)
+    setup_distributed(cfg, __file__)
+    runner = TestRunner.from_cfg(cfg)
     metrics = runner.test()
     if is_main_process():
         from predrnn.evaluation import dump_metrics_json

@@ -12,14 +12,11 @@ import argparse
 import importlib.util
 import os
 import os.path as osp
-from unittest import mock
+from typing import Optional
 
-import torch
-import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
-from mmengine.dist import init_dist
-from mmengine.runner import Runner
-from mmengine.utils.dl_utils import set_multi_processing
+from mmengine.hooks import Hook
+from mmengine.runner import Runner, find_latest_checkpoint
 
 
 def parse_args(argv=None):
@@ -41,9 +38,11 @@ def parse_args(argv=None):
                         'train_cfg.max_iters=1000')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        help='job launcher for distributed training; on '
-                        'machines without CUDA the process group uses the '
-                        "'gloo' backend instead of the config's "
+                        help='job launcher for distributed training (the '
+                        'script must then be started by torchrun, '
+                        'tools/dist_train.sh, srun or mpirun); on machines '
+                        "without CUDA the process group uses the 'gloo' "
+                        "backend instead of the config's "
                         'env_cfg.dist_cfg.backend')
     parser.add_argument('--seed', type=int, help='random seed')
     parser.add_argument('--deterministic', action='store_true',
@@ -56,17 +55,19 @@ def parse_args(argv=None):
 
 
 def build_config(args) -> Config:
-    from predrnn.utils import (check_clip_shapes, check_top_level_keys,
-                               check_work_dir_is_free)
+    """The run's config, checked: misspelled keys and component arguments,
+    clip shapes, and a work dir whose checkpoints would be overwritten all
+    fail here, before anything is built."""
+    from predrnn.utils import (check_clip_shapes, check_component_arguments,
+                               check_top_level_keys, check_work_dir_is_free,
+                               existing_checkpoints)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     check_top_level_keys(cfg)
+    check_component_arguments(cfg)
     check_clip_shapes(cfg)
     cfg.launcher = args.launcher
-    if args.launcher != 'none' and not torch.cuda.is_available():
-        # NCCL needs GPUs: distributed CPU training goes through gloo
-        cfg.merge_from_dict({'env_cfg.dist_cfg.backend': 'gloo'})
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -78,6 +79,18 @@ def build_config(args) -> Config:
                                 osp.splitext(osp.basename(config))[0])
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
+        if find_latest_checkpoint(cfg.work_dir) is None:
+            found = existing_checkpoints(cfg.work_dir)
+            if found:
+                raise SystemExit(
+                    f'error: --resume found no last_checkpoint file in '
+                    f'{cfg.work_dir}, but checkpoints are there '
+                    f'({", ".join(found[:3])}). Name the one to continue '
+                    f'from: --resume PATH.pth')
+            # as mmengine (a preempted job's command also starts it the
+            # first time), but said plainly once the Runner logs
+            cfg.resume = False
+            args.nothing_to_resume = True
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
     if args.amp:
@@ -96,33 +109,50 @@ def build_config(args) -> Config:
     return cfg
 
 
-def init_dist_without_cuda(cfg: Config) -> None:
-    """Start the process group of a distributed run on a machine without
-    CUDA.
+class NothingToTrainCheck(Hook):
+    """Say so when a resumed run is already at or past its end.
 
-    mmengine's ``init_dist`` (called by the Runner) always calls
-    ``torch.cuda.set_device(local_rank)``, which raises without CUDA. Here it
-    runs with ``set_device`` a no-op (there is no device to select); the
-    Runner then finds the process group started and keeps it.
+    mmengine's loop would exit at once with status 0. Decision: a run
+    resumed exactly at ``max_iters`` is complete (a warning, status 0: the
+    same command may be re-submitted after the job ended); a checkpoint
+    beyond ``max_iters`` is a mistake (an error naming both numbers).
     """
-    if (cfg.launcher == 'none' or torch.cuda.is_available()
-            or torch_dist.is_initialized()):
-        return
-    env_cfg = cfg.get('env_cfg') or {}
-    # as Runner.setup_env: multi-processing settings first (init_dist would
-    # otherwise pick 'spawn' and the Runner warn when it sets the config's)
-    set_multi_processing(**env_cfg.get('mp_cfg', {}), distributed=True)
-    dist_cfg = dict(env_cfg.get('dist_cfg') or {}, backend='gloo')
-    with mock.patch.object(torch.cuda, 'set_device', lambda device: None):
-        init_dist(cfg.launcher, **dist_cfg)
+
+    priority = 'VERY_HIGH'
+
+    def before_train(self, runner) -> None:
+        done, end = runner.iter, runner.max_iters
+        if done < end:
+            return
+        key = ('train_cfg.max_epochs' if runner.train_loop.__class__.__name__
+               .startswith('Epoch') else 'train_cfg.max_iters')
+        if done == end:
+            runner.logger.warning(
+                f'The resumed checkpoint is at iteration {done}, the end of '
+                f'this run ({key} gives {end}): nothing left to train. Raise '
+                f'{key} to train longer.')
+            return
+        raise SystemExit(
+            f'error: the resumed checkpoint is at iteration {done}, beyond '
+            f'the end of this run ({key} gives {end} iterations), so '
+            f'nothing would be trained. Raise {key} (--cfg-options '
+            f'{key}=N) to continue training, or resume another checkpoint.')
 
 
-def main(argv=None):
+def main(argv=None) -> Optional[Runner]:
+    from predrnn.utils import setup_distributed
     args = parse_args(argv)
     cfg = build_config(args)
-    init_dist_without_cuda(cfg)
+    setup_distributed(cfg, __file__)
     runner = Runner.from_cfg(cfg)
+    if getattr(args, 'nothing_to_resume', False):
+        runner.logger.warning(
+            f'--resume: no checkpoint in {cfg.work_dir} (no last_checkpoint '
+            f'file), so there is nothing to resume: starting a fresh run '
+            f'from iteration 0.')
+    runner.register_hook(NothingToTrainCheck())
     runner.train()
+    return runner
 
 
 if __name__ == '__main__':

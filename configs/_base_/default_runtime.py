@@ -23,8 +23,10 @@ default_hooks = dict(
     # keeps latest checkpoints and the best one by validation MSE; written
     # to a temporary file and renamed when complete (a full disk never
     # leaves a truncated iter_N.pth), see predrnn.engine.AtomicLocalBackend
+    # (mmengine's CheckpointHook, except that a NaN/Inf validation score is
+    # never saved as the best)
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=5000,
+        type='FiniteBestCheckpointHook', by_epoch=False, interval=5000,
         max_keep_ckpts=3, save_best='mse', rule='less',
         backend_args=dict(backend='predrnn_atomic_local')),
     # reads load_from / the checkpoint to resume with the plugin's loader
@@ -35,7 +37,9 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # random numbers of iteration i (curriculum masks) depend only on
     # (seed, i): a resumed run repeats the uninterrupted one exactly
-    iteration_seed=dict(type='IterationSeedHook'))
+    iteration_seed=dict(type='IterationSeedHook'),
+    # one warning when a finite loss explodes (NaN/Inf stop the run)
+    loss_divergence=dict(type='LossDivergenceHook'))
 
 visualizer = dict(
     type='VideoVisualizer', vis_backends=[dict(type='LocalVisBackend')])

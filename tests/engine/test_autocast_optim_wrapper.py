@@ -5,7 +5,10 @@ import pytest
 import torch
 import torch.nn as nn
 
-from predrnn.engine import AutocastOptimWrapper, load_checkpoint_safely
+from mmengine.optim import AmpOptimWrapper
+
+from predrnn.engine import (AutocastOptimWrapper, default_autocast_dtype,
+                            load_checkpoint_safely)
 from predrnn.registry import OPTIM_WRAPPERS
 
 
@@ -22,16 +25,30 @@ def test_registered():
     assert OPTIM_WRAPPERS.get('AutocastOptimWrapper') is AutocastOptimWrapper
 
 
+def test_thin_subclass_of_mmengine_amp_wrapper():
+    """Scaling, stepping and the state dict are mmengine's own."""
+    assert issubclass(AutocastOptimWrapper, AmpOptimWrapper)
+    for name in ('backward', 'step', 'state_dict'):
+        assert getattr(AutocastOptimWrapper, name) is getattr(
+            AmpOptimWrapper, name), name
+
+
 def test_defaults_on_cpu():
     wrapper = make_wrapper(nn.Conv2d(1, 2, 3))
     assert wrapper.device_type == 'cpu'
     assert wrapper.cast_dtype == torch.bfloat16
-    assert wrapper.loss_scaler is None  # bf16 needs no loss scaling
+    assert not wrapper.loss_scaler.is_enabled()  # bf16: no loss scaling
 
 
-def test_dtype_choice():
+@pytest.mark.parametrize('bf16_gpu', [True, False])
+def test_dtype_choice(bf16_gpu, monkeypatch):
+    """CPU: bf16; CUDA: bf16 where the GPU has it, else fp16 (scaled)."""
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: bf16_gpu)
     resolve = AutocastOptimWrapper._resolve_dtype
-    assert resolve(None, 'cuda') == torch.float16  # as AmpOptimWrapper
+    assert resolve(None, 'cpu') == torch.bfloat16
+    assert resolve(None, 'cuda') == (
+        torch.bfloat16 if bf16_gpu else torch.float16)
+    assert default_autocast_dtype('cuda') == resolve(None, 'cuda')
     assert resolve('bfloat16', 'cuda') == torch.bfloat16
     assert resolve(torch.float16, 'cpu') == torch.float16
     with pytest.raises(ValueError, match='dtype'):
@@ -76,7 +93,7 @@ def test_state_dict_round_trip():
         loss = conv(torch.randn(2, 1, 5, 5)).float().square().mean()
     wrapper.update_params(loss)
     state = wrapper.state_dict()
-    assert 'loss_scaler' not in state
+    assert state.get('loss_scaler', {}) == {}  # no scaler state with bf16
 
     other = make_wrapper(nn.Conv2d(1, 2, 3, padding=1), 'Adam')
     other.load_state_dict(state)
@@ -90,7 +107,7 @@ def test_state_dict_round_trip():
 def test_float16_uses_a_loss_scaler_and_keeps_its_state():
     conv = nn.Conv2d(1, 2, 3, padding=1)
     wrapper = make_wrapper(conv, dtype='float16', loss_scale=512.)
-    assert wrapper.loss_scaler is not None
+    assert wrapper.loss_scaler.is_enabled()
     with wrapper.optim_context(conv):
         out = conv(torch.randn(2, 1, 5, 5))
         assert out.dtype == torch.float16
@@ -100,9 +117,14 @@ def test_float16_uses_a_loss_scaler_and_keeps_its_state():
     other = make_wrapper(nn.Conv2d(1, 2, 3, padding=1), dtype='float16')
     other.load_state_dict(state)
     assert other.loss_scaler.get_scale() == 512.
-    # A bf16 wrapper ignores the scaler state (fp16 <-> bf16 resume).
+    # fp16 <-> bf16 resume: a bf16 wrapper ignores the scaler state, an
+    # fp16 one starts its scaler afresh from a bf16 state
     make_wrapper(nn.Conv2d(1, 2, 3,
                            padding=1)).load_state_dict(wrapper.state_dict())
+    bf16_state = make_wrapper(nn.Conv2d(1, 2, 3, padding=1)).state_dict()
+    fresh = make_wrapper(nn.Conv2d(1, 2, 3, padding=1), dtype='float16')
+    fresh.load_state_dict(bf16_state)
+    assert fresh.loss_scaler.get_scale() == 2.0**16  # GradScaler's default
 
 
 def test_runner(tmp_path, make_runner, toy_model_cls):

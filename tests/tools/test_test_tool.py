@@ -339,3 +339,67 @@ def test_show_dir_with_a_config_outside_the_scope(setup, expected):
         'test_clip_00000_0.png', 'test_clip_00001_0.png'
     ]
     assert not osp.exists(osp.join(log_dir, 'vis_data', 'vis_gif'))
+
+
+# --------------------------------------------------------------------- #
+# Distributed evaluation on the CPU, launchers, the training config copy
+# --------------------------------------------------------------------- #
+def test_two_processes_on_cpu_give_the_single_process_metrics(setup):
+    """torchrun with 2 processes on a machine without CUDA (gloo): the
+    metrics gathered over both ranks equal the one-process run's."""
+    assert setup['proc'].returncode == 0, setup['proc'].stderr[-3000:]
+    work_dir = setup['tmp'] / 'work_ddp'
+    env = dict(_one_thread_env(), CUDA_VISIBLE_DEVICES='')
+    proc = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--standalone',
+         '--nproc_per_node', '2', TOOL, str(setup['config']),
+         str(setup['ckpt']), '--work-dir', str(work_dir), '--launcher',
+         'pytorch'],
+        cwd=str(setup['tmp']), env=env, capture_output=True, text=True,
+        timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    found = glob.glob(osp.join(str(work_dir), '*', 'metrics.json'))
+    assert len(found) == 1, found  # rank 0 alone writes
+    with open(found[0]) as f:
+        two = json.load(f)
+    with open(osp.join(_log_dir(setup), 'metrics.json')) as f:
+        one = json.load(f)
+    for key in KEYS:
+        assert two[key] == pytest.approx(one[key], rel=1e-6, abs=1e-9), key
+        np.testing.assert_allclose(two[key + '_per_step'],
+                                   one[key + '_per_step'], rtol=1e-6)
+
+
+@pytest.mark.parametrize('launcher,how', [('pytorch', 'torchrun'),
+                                          ('slurm', 'srun')])
+def test_launcher_without_its_environment(setup, monkeypatch, launcher,
+                                          how):
+    for name in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT',
+                 'SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST'):
+        monkeypatch.delenv(name, raising=False)
+    work_dir = setup['tmp'] / f'work_{launcher}'
+    with pytest.raises(SystemExit) as info:
+        _load_tool().main([str(setup['config']), str(setup['ckpt']),
+                           '--work-dir', str(work_dir), '--launcher',
+                           launcher])
+    message = str(info.value.code)
+    assert f'--launcher {launcher}' in message and how in message
+    assert not work_dir.exists()
+
+
+def test_training_config_copy_is_kept(setup):
+    """Testing into a training run's work dir leaves its config copy; the
+    test's own copy goes into the test's log dir."""
+    work_dir = setup['tmp'] / 'work_trained'
+    work_dir.mkdir()
+    copy = work_dir / setup['config'].name
+    copy.write_text('# the config the checkpoints were trained with\n')
+    _load_tool().main([str(setup['config']), str(setup['ckpt']),
+                       '--work-dir', str(work_dir)])
+    assert copy.read_text() == (
+        '# the config the checkpoints were trained with\n')
+    test_copies = glob.glob(osp.join(str(work_dir), '*',
+                                     setup['config'].name))
+    assert len(test_copies) == 1
+    with open(test_copies[0]) as f:
+        assert 'test_dataloader' in f.read()

@@ -10,6 +10,7 @@ Most runs call ``main(argv)`` of tools/train.py in this process (no second
 import of torch and mmengine); the runs whose point is the process itself
 (the one killed, the torchrun launch) are subprocesses.
 """
+import glob
 import importlib.util
 import json
 import os
@@ -426,3 +427,93 @@ def test_resume_refuses_checkpoint_that_runs_code(tmp_path, hooks_dir):
     assert 'system' in message  # the offending call is named
     assert not marker.exists()
     assert not [f for f in os.listdir(work_dir) if f.endswith('.pth')]
+
+
+# --------------------------------------------------------------------- #
+# f. misspelled component arguments fail at start-up (issue 9, item 5)
+# --------------------------------------------------------------------- #
+def test_misspelled_hook_argument_fails_before_anything_is_built(
+        tmp_path, hooks_dir):
+    """CheckpointHook takes **kwargs: mmengine accepts the typo and fails
+    only at the first save. It is refused here, named, before the Runner."""
+    config = write_config(tmp_path, data_root=tmp_path / 'data')
+    work_dir = tmp_path / 'w'
+    with pytest.raises(TypeError) as info:
+        train_tool.main([config, '--work-dir', str(work_dir),
+                         '--cfg-options', 'default_hooks.checkpoint.intreval=1'])
+    message = str(info.value)
+    assert 'default_hooks.checkpoint.intreval' in message
+    assert "did you mean 'interval'" in message
+    assert not work_dir.exists()
+
+
+def test_misspelled_nested_arguments_are_all_named(tmp_path, hooks_dir):
+    config = write_config(tmp_path, data_root=tmp_path / 'data')
+    with pytest.raises(TypeError) as info:
+        train_tool.main([
+            config, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+            'optim_wrapper.optimizer.lrr=0.1', 'model.sampling.s11=2',
+            'train_dataloader.dataset.num_clip=3',
+            'visualizer.vis_backends.0.save_dirr=x'
+        ])
+    message = str(info.value)
+    for name in ('optim_wrapper.optimizer.lrr', 'model.sampling.s11',
+                 'train_dataloader.dataset.num_clip',
+                 'visualizer.vis_backends[0].save_dirr'):
+        assert name in message, (name, message)
+
+
+# --------------------------------------------------------------------- #
+# g. --resume without a checkpoint, or past the end (items 8 and 10)
+# --------------------------------------------------------------------- #
+def read_log(work_dir):
+    logs = sorted(glob.glob(osp.join(str(work_dir), '*', '*.log')))
+    assert logs, os.listdir(work_dir)
+    with open(logs[-1]) as f:
+        return f.read()
+
+
+def test_resume_without_checkpoint_says_a_fresh_run_starts(tmp_path,
+                                                            hooks_dir):
+    config = write_config(tmp_path, data_root=tmp_path / 'data', max_iters=1)
+    work_dir = tmp_path / 'w'
+    train_tool.main([config, '--work-dir', str(work_dir), '--resume'])
+    log = read_log(work_dir)
+    assert 'no checkpoint in' in log and 'starting a fresh run' in log
+    assert 'Auto resumed from the latest checkpoint None' not in log
+    assert (work_dir / 'iter_1.pth').is_file()  # it did train
+
+
+def test_resume_past_max_iters_is_an_error(tmp_path, hooks_dir):
+    config = write_config(tmp_path, data_root=tmp_path / 'data', max_iters=2,
+                          checkpoint_interval=2)
+    work_dir = str(tmp_path / 'w')
+    train_tool.main([config, '--work-dir', work_dir])
+    with pytest.raises(SystemExit) as info:
+        train_tool.main([config, '--work-dir', work_dir, '--resume',
+                         '--cfg-options', 'train_cfg.max_iters=1'])
+    message = str(info.value.code)
+    assert 'iteration 2' in message and 'train_cfg.max_iters' in message
+    # exactly at the end: complete, said in the log, exit status 0
+    runner = train_tool.main([config, '--work-dir', work_dir, '--resume'])
+    assert runner.iter == 2
+    assert 'nothing left to train' in read_log(work_dir)
+
+
+# --------------------------------------------------------------------- #
+# h. --launcher without its launcher (item 9)
+# --------------------------------------------------------------------- #
+@pytest.mark.parametrize('launcher,how', [('pytorch', 'torchrun'),
+                                          ('slurm', 'srun')])
+def test_launcher_without_its_environment(tmp_path, hooks_dir, monkeypatch,
+                                          launcher, how):
+    for name in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT',
+                 'SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST'):
+        monkeypatch.delenv(name, raising=False)
+    config = write_config(tmp_path, data_root=tmp_path / 'data')
+    with pytest.raises(SystemExit) as info:
+        train_tool.main([config, '--work-dir', str(tmp_path / 'w'),
+                         '--launcher', launcher])
+    message = str(info.value.code)
+    assert f'--launcher {launcher}' in message and how in message
+    assert 'RANK' in message or 'SLURM_PROCID' in message

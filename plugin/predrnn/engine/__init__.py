@@ -9,16 +9,17 @@ backend for atomic checkpoint saves, and registers timm's optimizers in the
 :func:`load_checkpoint_safely`.
 """
 from .atomic_local_backend import ATOMIC_LOCAL, AtomicLocalBackend
-from .autocast_optim_wrapper import AutocastOptimWrapper, cpu_has_native_bf16
+from .autocast_optim_wrapper import (AutocastOptimWrapper,
+                                     cpu_has_native_bf16,
+                                     default_autocast_dtype)
 from .checkpoint_allowlist import (SAFE_ATTRIBUTES, register_safe_globals,
                                    safe_globals_list)
 from .checkpoint_check_hook import CheckpointCheckHook
-from .finite_loss import (FiniteLossCheckMixin, FiniteLossOptimWrapper,
-                          check_finite_losses)
+from .finite_best_checkpoint_hook import FiniteBestCheckpointHook
+from .finite_loss import check_finite_losses
 from .finite_weights import check_finite_weights, nonfinite_tensors
 from .iteration_seed_hook import IterationSeedHook, iteration_seed
-from .non_finite_loss_hook import NonFiniteLossHook
-from .runtime_info import get_current_iter
+from .loss_divergence_hook import LossDivergenceHook
 from .safe_checkpoint import (CheckpointError, CorruptCheckpointError,
                               NonFiniteCheckpointError, NotACheckpointError,
                               UnsafeCheckpointError, inspect_checkpoint,
@@ -28,9 +29,9 @@ from .timm_optimizers import TIMM_OPTIMIZERS, register_timm_optimizers
 register_safe_globals()
 
 __all__ = [
-    'AutocastOptimWrapper', 'cpu_has_native_bf16', 'FiniteLossCheckMixin', 'FiniteLossOptimWrapper',
-    'check_finite_losses', 'IterationSeedHook', 'iteration_seed',
-    'NonFiniteLossHook', 'get_current_iter',
+    'AutocastOptimWrapper', 'cpu_has_native_bf16', 'default_autocast_dtype',
+    'FiniteBestCheckpointHook', 'check_finite_losses', 'IterationSeedHook',
+    'iteration_seed', 'LossDivergenceHook',
     'ATOMIC_LOCAL', 'AtomicLocalBackend', 'CheckpointCheckHook',
     'SAFE_ATTRIBUTES', 'register_safe_globals', 'safe_globals_list',
     'check_finite_weights', 'nonfinite_tensors', 'CheckpointError',

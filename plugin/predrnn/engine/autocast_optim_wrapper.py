@@ -1,23 +1,25 @@
-"""Mixed precision through ``torch.autocast`` on CPU as well as CUDA.
+"""mmengine's ``AmpOptimWrapper`` on any device autocast supports, CPU too.
 
-mmengine's ``AmpOptimWrapper`` asserts a GPU/NPU/MLU/MUSA device, so CPU
-runs (and CI) cannot use mixed precision with it. :class:`AutocastOptimWrapper`
-runs the forward pass under ``torch.autocast(device_type, dtype)`` for any
-device autocast supports:
+``AmpOptimWrapper`` asserts a GPU/NPU/MLU/MUSA device in ``__init__`` and
+autocasts on ``get_device()`` with CPU limited to bfloat16. This subclass
+changes only that: it builds the same state (``loss_scaler``,
+``_scale_update_param``, ``cast_dtype``) for the parameters' device, picks
+the dtype, and autocasts on that device. ``backward``, ``step``,
+``state_dict`` and ``load_state_dict`` are ``AmpOptimWrapper``'s.
 
-* CPU: ``bfloat16`` by default. bfloat16 has float32's exponent range, so
-  gradients do not underflow and no ``GradScaler`` is used. Only CPUs with
-  native bf16 arithmetic (AVX512-BF16 or AMX: recent Xeons, AMD Zen 4 and
-  later) run it faster than float32; elsewhere oneDNN emulates it, many
-  times slower (see BENCHMARKS.md), and a warning says so.
-* CUDA: ``float16`` by default (as ``AmpOptimWrapper``), with a dynamic
-  ``GradScaler`` exactly as ``AmpOptimWrapper`` does (``loss_scale``,
-  unscale before gradient clipping, scaler state in the checkpoint);
-  ``dtype='bfloat16'`` drops the scaler.
+Dtype chosen when none is given:
 
-Only the computation inside the context is cast: parameters, gradients,
-optimizer state and checkpoints stay float32. Losses should be computed in
-float32 (autocast already does so for ``mse_loss``).
+* CPU: ``bfloat16`` (float32's exponent range, so no loss scaling). Only
+  CPUs with native bf16 (AVX512-BF16 or AMX) run it faster than float32;
+  elsewhere oneDNN emulates it, many times slower (see BENCHMARKS.md), and a
+  warning says so.
+* CUDA with bf16 support (Ampere and later): ``bfloat16``, no loss scaler.
+* other CUDA GPUs: ``float16`` with a dynamic ``GradScaler``.
+
+Without float16 the ``GradScaler`` is built disabled (it then passes the
+loss, the step and an empty state through), so fp16 and bf16 runs resume
+each other. Parameters, gradients, optimizer state and checkpoints stay
+float32.
 """
 import logging
 from contextlib import contextmanager
@@ -26,12 +28,12 @@ from typing import Any, Dict, Iterator, Optional, Union
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
-from mmengine.optim import OptimWrapper
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
 from predrnn.registry import OPTIM_WRAPPERS
-from .finite_loss import FiniteLossCheckMixin
 
-__all__ = ['AutocastOptimWrapper', 'cpu_has_native_bf16']
+__all__ = ['AutocastOptimWrapper', 'cpu_has_native_bf16',
+           'default_autocast_dtype']
 
 
 def cpu_has_native_bf16() -> bool:
@@ -42,32 +44,37 @@ def cpu_has_native_bf16() -> bool:
         for name in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'))
 
 
-@OPTIM_WRAPPERS.register_module()
-class AutocastOptimWrapper(FiniteLossCheckMixin, OptimWrapper):
-    """Optim wrapper for automatic mixed precision on CPU and CUDA.
+def default_autocast_dtype(device_type: str) -> torch.dtype:
+    """bfloat16 on the CPU and on CUDA GPUs that support it, else float16."""
+    if device_type == 'cuda' and not torch.cuda.is_bf16_supported():
+        return torch.float16
+    return torch.bfloat16 if device_type in ('cpu', 'cuda') else torch.float16
 
-    Example config (CPU bf16, or CUDA with ``dtype='bfloat16'``)::
+
+@OPTIM_WRAPPERS.register_module()
+class AutocastOptimWrapper(AmpOptimWrapper):
+    """``AmpOptimWrapper`` for CPU and CUDA, with a device-aware dtype.
+
+    Example config::
 
         optim_wrapper = dict(
-            type='AutocastOptimWrapper', dtype='bfloat16',
+            type='AutocastOptimWrapper',
             optimizer=dict(type='Adam', lr=1e-4))
 
     Args:
         optimizer (torch.optim.Optimizer): The optimizer (built by the
             optim wrapper constructor from the config).
         dtype (str or torch.dtype, optional): ``'bfloat16'`` or
-            ``'float16'``. ``None`` picks ``bfloat16`` on CPU and
-            ``float16`` elsewhere. Defaults to None.
+            ``'float16'``; ``None`` picks :func:`default_autocast_dtype`.
+            Defaults to None.
         device_type (str, optional): The autocast device type (``'cpu'``,
-            ``'cuda'``...). ``None`` takes that of the optimizer's first
+            ``'cuda'``). ``None`` takes that of the optimizer's first
             parameter (the Runner moves the model before building the
             optimizer). Defaults to None.
-        loss_scale (float, str or dict): ``GradScaler`` settings, used with
-            float16 only: ``'dynamic'``, an initial scale (kept fixed, as in
-            ``AmpOptimWrapper``) or ``GradScaler`` keyword arguments.
+        loss_scale (float, str or dict): ``GradScaler`` settings as in
+            ``AmpOptimWrapper`` (``'dynamic'``, a fixed initial scale or
+            ``GradScaler`` keyword arguments); used with float16 only.
             Defaults to ``'dynamic'``.
-        check_finite (bool): Stop on a NaN/Inf loss before the update (see
-            :class:`FiniteLossCheckMixin`). Defaults to True.
         **kwargs: Passed to :class:`mmengine.optim.OptimWrapper`
             (``accumulative_counts``, ``clip_grad``).
     """
@@ -80,13 +87,25 @@ class AutocastOptimWrapper(FiniteLossCheckMixin, OptimWrapper):
                  device_type: Optional[str] = None,
                  loss_scale: Union[float, str, Dict[str, Any]] = 'dynamic',
                  **kwargs: Any) -> None:
-        super().__init__(optimizer=optimizer, **kwargs)
+        # AmpOptimWrapper.__init__ only asserts a GPU, then sets the three
+        # attributes below: skip it, set them for this device.
+        OptimWrapper.__init__(self, optimizer=optimizer, **kwargs)
         self.device_type = device_type or self._infer_device_type()
         self.cast_dtype = self._resolve_dtype(dtype, self.device_type)
+        use_scaler = self.cast_dtype == torch.float16
         self._scale_update_param: Optional[float] = None
-        self.loss_scaler: Optional[torch.amp.GradScaler] = None
-        if self.cast_dtype == torch.float16:
-            self.loss_scaler = self._build_scaler(loss_scale)
+        if loss_scale == 'dynamic':
+            scaler_kwargs = {}
+        elif isinstance(loss_scale, float):
+            self._scale_update_param = loss_scale  # fixed scale
+            scaler_kwargs = dict(init_scale=loss_scale)
+        elif isinstance(loss_scale, dict):
+            scaler_kwargs = dict(loss_scale)
+        else:
+            raise TypeError('loss_scale must be a float, a dict or "dynamic",'
+                            f' got {loss_scale!r}')
+        self.loss_scaler = torch.amp.GradScaler(
+            self.device_type, enabled=use_scaler, **scaler_kwargs)
         if (self.device_type == 'cpu' and self.cast_dtype == torch.bfloat16
                 and not cpu_has_native_bf16()):
             print_log(
@@ -107,7 +126,7 @@ class AutocastOptimWrapper(FiniteLossCheckMixin, OptimWrapper):
                        device_type: str) -> torch.dtype:
         """Check ``dtype`` and fill in the device's default."""
         if dtype is None:
-            return torch.bfloat16 if device_type == 'cpu' else torch.float16
+            return default_autocast_dtype(device_type)
         if isinstance(dtype, str):
             if dtype not in cls.valid_dtypes:
                 raise ValueError(f'dtype must be one of {cls.valid_dtypes}, '
@@ -118,83 +137,27 @@ class AutocastOptimWrapper(FiniteLossCheckMixin, OptimWrapper):
                              f'got {dtype}')
         return dtype
 
-    def _build_scaler(
-            self, loss_scale: Union[float, str,
-                                    Dict[str, Any]]) -> torch.amp.GradScaler:
-        """Build the float16 ``GradScaler`` as ``AmpOptimWrapper`` does."""
-        if loss_scale == 'dynamic':
-            return torch.amp.GradScaler(self.device_type)
-        if isinstance(loss_scale, float):
-            self._scale_update_param = loss_scale
-            return torch.amp.GradScaler(
-                self.device_type, init_scale=loss_scale)
-        if isinstance(loss_scale, dict):
-            return torch.amp.GradScaler(self.device_type, **loss_scale)
-        raise TypeError('loss_scale must be a float, a dict or "dynamic", '
-                        f'got {loss_scale!r}')
-
-    def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
-        """Back-propagate, through the loss scaler with float16.
-
-        Args:
-            loss (torch.Tensor): The loss of the current iteration.
-            **kwargs: Passed to :meth:`torch.Tensor.backward`.
-        """
-        if self.loss_scaler is None:
-            loss.backward(**kwargs)
-        else:
-            self.loss_scaler.scale(loss).backward(**kwargs)
-        self._inner_count += 1
-
-    def step(self, **kwargs: Any) -> None:
-        """Update the parameters (unscaling first with float16).
-
-        Args:
-            **kwargs: Passed to :meth:`torch.optim.Optimizer.step`.
-        """
-        if self.loss_scaler is None:
-            super().step(**kwargs)
-            return
-        if self.clip_grad_kwargs:
-            self.loss_scaler.unscale_(self.optimizer)
-            self._clip_grad()
-        self.loss_scaler.step(self.optimizer, **kwargs)
-        self.loss_scaler.update(self._scale_update_param)
-
-    def state_dict(self) -> dict:
-        """Optimizer state, plus ``loss_scaler`` with float16.
-
-        Returns:
-            dict: The state dict.
-        """
-        state_dict = super().state_dict()
-        if self.loss_scaler is not None:
-            state_dict['loss_scaler'] = self.loss_scaler.state_dict()
-        return state_dict
-
     def load_state_dict(self, state_dict: dict) -> None:
-        """Load the optimizer state and, if any, the loss scaler's.
-
-        A ``loss_scaler`` entry is ignored when this wrapper runs without a
-        scaler (bfloat16), so float16 and bfloat16 runs can resume each other.
+        """``AmpOptimWrapper.load_state_dict``, ignoring an empty
+        ``loss_scaler`` state (saved without float16), which an enabled
+        ``GradScaler`` would refuse.
 
         Args:
-            state_dict (dict): As returned by :meth:`state_dict` (or by
-                mmengine's ``AmpOptimWrapper``).
+            state_dict (dict): As returned by :meth:`state_dict`.
         """
         state_dict = dict(state_dict)
-        scaler_state = state_dict.pop('loss_scaler', None)
-        if scaler_state is not None and self.loss_scaler is not None:
-            self.loss_scaler.load_state_dict(scaler_state)
+        if not state_dict.get('loss_scaler', True):
+            state_dict.pop('loss_scaler')
         super().load_state_dict(state_dict)
 
     @contextmanager
     def optim_context(self, model: nn.Module) -> Iterator[None]:
-        """Gradient-accumulation context plus ``torch.autocast``.
+        """Gradient-accumulation context plus ``torch.autocast`` on this
+        wrapper's device.
 
         Args:
             model (nn.Module): The model being trained.
         """
-        with super().optim_context(model), torch.autocast(
+        with OptimWrapper.optim_context(self, model), torch.autocast(
                 device_type=self.device_type, dtype=self.cast_dtype):
             yield

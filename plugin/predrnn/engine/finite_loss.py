@@ -2,15 +2,11 @@
 
 In mmengine the parameters are updated inside ``model.train_step`` (by
 ``optim_wrapper.update_params(loss)``), before any ``after_train_iter`` hook
-runs. A check that must keep the weights (and the next checkpoint) clean
-therefore sits in front of ``update_params``:
-
-* :func:`check_finite_losses` checks named losses; call it in the model's
-  ``train_step`` on ``log_vars`` (between ``parse_losses`` and
-  ``update_params``) to name the offending terms;
-* :class:`FiniteLossCheckMixin` makes an optim wrapper check the total loss
-  it is given in ``update_params``, before ``backward`` and ``step``; every
-  optim wrapper of this package uses it, so the guard holds for any model.
+runs, so a check that keeps the weights (and the next checkpoint) clean must
+sit in front of ``update_params``. The project has one such guard:
+``PredRNN.parse_losses`` calls :func:`check_finite_losses`. ``parse_losses``
+is called by ``BaseModel.train_step`` and by mmengine's DDP wrapper alike,
+with any optim wrapper, and it names the offending loss terms.
 
 The error is a :class:`FloatingPointError`; it propagates out of
 ``Runner.train()``, so no hook of that iteration runs and ``CheckpointHook``
@@ -21,13 +17,8 @@ from typing import Any, Mapping, Optional
 
 import torch
 from mmengine.logging import MessageHub
-from mmengine.optim import OptimWrapper
 
-from predrnn.registry import OPTIM_WRAPPERS
-
-__all__ = [
-    'check_finite_losses', 'FiniteLossCheckMixin', 'FiniteLossOptimWrapper'
-]
+__all__ = ['check_finite_losses']
 
 
 def _is_finite(value: Any) -> bool:
@@ -52,9 +43,7 @@ def _format(value: Any) -> str:
 
 
 def check_finite_losses(log_vars: Mapping[str, Any],
-                        iteration: Optional[int] = None,
-                        *,
-                        update_applied: bool = False) -> None:
+                        iteration: Optional[int] = None) -> None:
     """Raise if any loss is NaN or infinite.
 
     Args:
@@ -64,10 +53,6 @@ def check_finite_losses(log_vars: Mapping[str, Any],
             i.e. ``runner.iter`` or ``MessageHub 'iter'`` while the iteration
             runs. ``None`` reads it from the current message hub.
             Defaults to None.
-        update_applied (bool): Whether the parameters were already updated
-            with this loss (checks after ``update_params``, as in
-            :class:`NonFiniteLossHook`); only changes the message.
-            Defaults to False.
 
     Raises:
         FloatingPointError: Naming the iteration the way mmengine's logs and
@@ -90,70 +75,10 @@ def check_finite_losses(log_vars: Mapping[str, Any],
                  f'...]", the checkpoint iter_{iteration + 1}.pth)')
     losses = ', '.join(f'{name}={_format(value)}'
                        for name, value in bad.items())
-    if update_applied:
-        stopped = ('Training stopped before any checkpoint of this iteration '
-                   'was written (the weights in memory were already updated '
-                   'with it), so the last saved checkpoint is the last good '
-                   'one.')
-    else:
-        stopped = ("Training stopped before this iteration's parameter "
-                   'update and before any checkpoint of it was written, so '
-                   'the last saved checkpoint is the last good one.')
+    stopped = ("Training stopped before this iteration's parameter update "
+               'and before any checkpoint of it was written, so the last '
+               'saved checkpoint is the last good one.')
     raise FloatingPointError(
         f'Non-finite loss {where}: {losses}. {stopped} Try a lower learning '
         'rate, gradient clipping (optim_wrapper.clip_grad) or float32 '
         'instead of mixed precision.')
-
-
-class FiniteLossCheckMixin:
-    """Optim wrapper mixin: check the loss in ``update_params``.
-
-    Put it before the optim wrapper class in the bases; it adds the keyword
-    ``check_finite`` (default ``True``). The total loss is checked before
-    ``backward``, so a NaN never reaches the gradients, the optimizer state or
-    the parameters.
-
-    Args:
-        check_finite (bool): Whether to check. Defaults to True.
-        **kwargs: Passed to the optim wrapper.
-    """
-
-    def __init__(self,
-                 *args: Any,
-                 check_finite: bool = True,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.check_finite = check_finite
-
-    def update_params(self, loss: torch.Tensor, *args: Any,
-                      **kwargs: Any) -> None:
-        """Check ``loss`` then update as the optim wrapper does.
-
-        Args:
-            loss (torch.Tensor): The total loss of the iteration.
-            *args: Passed to the optim wrapper's ``update_params``.
-            **kwargs: Passed to the optim wrapper's ``update_params``.
-
-        Raises:
-            FloatingPointError: If ``loss`` is NaN or infinite.
-        """
-        if self.check_finite:
-            check_finite_losses({'loss (total)': loss})
-        super().update_params(loss, *args, **kwargs)  # type: ignore[misc]
-
-
-@OPTIM_WRAPPERS.register_module()
-class FiniteLossOptimWrapper(FiniteLossCheckMixin, OptimWrapper):
-    """mmengine's ``OptimWrapper`` that refuses a NaN/Inf loss.
-
-    Use it in place of ``OptimWrapper`` for float32 training::
-
-        optim_wrapper = dict(
-            type='FiniteLossOptimWrapper',
-            optimizer=dict(type='Adam', lr=1e-4))
-
-    Args:
-        check_finite (bool): Whether to check the loss. Defaults to True.
-        **kwargs: Passed to :class:`mmengine.optim.OptimWrapper`
-            (``optimizer``, ``accumulative_counts``, ``clip_grad``).
-    """
