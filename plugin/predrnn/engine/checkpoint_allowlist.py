@@ -16,8 +16,8 @@ Global in the pickle                                       Why it is there
 ``numpy.dtype``                                            array and scalar
                                                            dtypes
 numeric/bool dtype classes (``numpy.dtypes.Float64DType``  never named, but
-...)                                                       torch ``BUILD``\ s
-                                                           only listed types
+...)                                                       torch's ``BUILD``
+                                                           needs them listed
 ``numpy._core.multiarray.scalar``                          ``np.float64``
                                                            values (``eta``,
                                                            best score)
