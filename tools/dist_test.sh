@@ -3,6 +3,10 @@
 #   bash tools/dist_test.sh CONFIG CHECKPOINT NPROC [test.py args]
 # CPU-only machines use the gloo backend automatically (see README); the
 # metrics gathered over the processes equal those of one process.
+if [ $# -lt 3 ]; then
+    echo "usage: bash tools/dist_test.sh CONFIG CHECKPOINT NPROC [test.py args]" >&2
+    exit 2
+fi
 CONFIG=$1
 CHECKPOINT=$2
 NPROC=$3

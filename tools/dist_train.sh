@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Distributed training with torchrun: bash tools/dist_train.sh CONFIG NPROC [train.py args]
 # CPU-only machines use the gloo backend automatically (see README).
+if [ $# -lt 2 ]; then
+    echo "usage: bash tools/dist_train.sh CONFIG NPROC [train.py args]" >&2
+    exit 2
+fi
 CONFIG=$1
 NPROC=$2
 NNODES=${NNODES:-1}
