@@ -65,7 +65,6 @@ def build_config(args) -> Config:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     check_top_level_keys(cfg)
-    check_component_arguments(cfg)
     check_clip_shapes(cfg)
     cfg.launcher = args.launcher
     if args.work_dir:
@@ -105,6 +104,7 @@ def build_config(args) -> Config:
         backends = cfg.visualizer.setdefault('vis_backends', [])
         if not any('Tensorboard' in b.get('type', '') for b in backends):
             backends.append(dict(type='TensorboardVisBackend'))
+    check_component_arguments(cfg)  # as the Runner will build them
     check_work_dir_is_free(cfg.work_dir, resume=bool(cfg.get('resume')))
     return cfg
 

@@ -484,6 +484,21 @@ def test_resume_without_checkpoint_says_a_fresh_run_starts(tmp_path,
     assert (work_dir / 'iter_1.pth').is_file()  # it did train
 
 
+def test_resume_with_checkpoints_but_no_pointer_names_them(tmp_path,
+                                                           hooks_dir):
+    """Checkpoints without mmengine's last_checkpoint file: mmengine would
+    start a fresh run over them; refused, naming them."""
+    config = write_config(tmp_path, data_root=tmp_path / 'data')
+    work_dir = tmp_path / 'w'
+    work_dir.mkdir()
+    (work_dir / 'iter_4.pth').write_bytes(b'a checkpoint')
+    with pytest.raises(SystemExit) as info:
+        train_tool.main([config, '--work-dir', str(work_dir), '--resume'])
+    message = str(info.value.code)
+    assert 'last_checkpoint' in message and 'iter_4.pth' in message
+    assert sorted(os.listdir(work_dir)) == ['iter_4.pth']
+
+
 def test_resume_past_max_iters_is_an_error(tmp_path, hooks_dir):
     config = write_config(tmp_path, data_root=tmp_path / 'data', max_iters=2,
                           checkpoint_interval=2)
