@@ -439,8 +439,10 @@ def test_misspelled_hook_argument_fails_before_anything_is_built(
     config = write_config(tmp_path, data_root=tmp_path / 'data')
     work_dir = tmp_path / 'w'
     with pytest.raises(TypeError) as info:
-        train_tool.main([config, '--work-dir', str(work_dir),
-                         '--cfg-options', 'default_hooks.checkpoint.intreval=1'])
+        train_tool.main([
+            config, '--work-dir', str(work_dir), '--cfg-options',
+            'default_hooks.checkpoint.intreval=1'
+        ])
     message = str(info.value)
     assert 'default_hooks.checkpoint.intreval' in message
     assert "did you mean 'interval'" in message
