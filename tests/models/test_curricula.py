@@ -241,14 +241,23 @@ def test_global_batch_positions_interleave_like_mmengine_samplers():
         global_batch_positions(2, 2, 2)
 
 
-@pytest.mark.parametrize('sampler', ['InfiniteSampler', 'DefaultSampler'])
+@pytest.mark.parametrize('sampler', [
+    'InfiniteSampler', 'DefaultSampler', 'InfiniteEpochIndexSampler',
+    'EpochIndexSampler'])
 def test_masks_of_a_clip_do_not_depend_on_the_batch_split(sampler,
                                                           monkeypatch):
     """The global batch of 8 clips split as 1 x 8, 2 x 4, 4 x 2 and 8 x 1:
-    mmengine's own sampler (told the rank and world size) deals the clips;
-    every clip gets the same mask under every split, at two iterations of
-    the random phase. The 8 clips' masks are not all the same."""
+    the sampler itself (mmengine's or the plugin's, told the rank and world
+    size) deals the clips; every clip gets the same mask under every split,
+    at two iterations of the random phase. The 8 clips' masks are not all
+    the same."""
     import mmengine.dataset.sampler as sampler_module
+    import predrnn.datasets.samplers as plugin_samplers
+    classes = dict(InfiniteSampler=sampler_module.InfiniteSampler,
+                   DefaultSampler=sampler_module.DefaultSampler,
+                   InfiniteEpochIndexSampler=plugin_samplers.
+                   InfiniteEpochIndexSampler,
+                   EpochIndexSampler=plugin_samplers.EpochIndexSampler)
     dataset = list(range(32))
     seed, global_batch = 11, 8
     by_split = {}
@@ -258,8 +267,7 @@ def test_masks_of_a_clip_do_not_depend_on_the_batch_split(sampler,
         for rank in range(world):
             monkeypatch.setattr(sampler_module, 'get_dist_info',
                                 lambda rank=rank, world=world: (rank, world))
-            stream = iter(getattr(sampler_module, sampler)(
-                dataset, shuffle=True, seed=3))
+            stream = iter(classes[sampler](dataset, shuffle=True, seed=3))
             for it in (S1 + 5, S1 + 60):
                 clips = [next(stream) for _ in range(batch)]
                 rows = keyed_masks(seed, it, batch, rank, world)
