@@ -122,7 +122,7 @@ class NothingToTrainCheck(Hook):
 
     def before_train(self, runner) -> None:
         done, end = runner.iter, runner.max_iters
-        if done < end:
+        if done < end or not runner.cfg.get('resume'):
             return
         key = ('train_cfg.max_epochs' if runner.train_loop.__class__.__name__
                .startswith('Epoch') else 'train_cfg.max_iters')
