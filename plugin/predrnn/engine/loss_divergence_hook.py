@@ -61,7 +61,8 @@ class LossDivergenceHook(Hook):
         """Compare the iteration's total loss ``outputs['loss']``."""
         if self._warned or not outputs or 'loss' not in outputs:
             return
-        loss = float(outputs['loss'])
+        loss = outputs['loss']
+        loss = float(loss.detach() if hasattr(loss, 'detach') else loss)
         if not math.isfinite(loss):
             return  # not ours: parse_losses stops on those
         count = len(self._first)
