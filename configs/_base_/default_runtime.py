@@ -35,8 +35,10 @@ default_hooks = dict(
     # the default scope)
     checkpoint_check=dict(type='predrnn.CheckpointCheckHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    # random numbers of iteration i (curriculum masks) depend only on
-    # (seed, i): a resumed run repeats the uninterrupted one exactly
+    # random numbers of iteration i depend only on (seed, i, rank), a clip's
+    # curriculum mask on (seed, i, its position in the global batch): a
+    # resumed run repeats the uninterrupted one exactly, and N processes of
+    # batch B train like 1 process of batch N*B
     iteration_seed=dict(type='IterationSeedHook'),
     # one warning when a finite loss explodes (NaN/Inf stop the run)
     loss_divergence=dict(type='LossDivergenceHook'))
