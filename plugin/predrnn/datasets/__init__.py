@@ -2,6 +2,7 @@
 real MNIST-format digits or an embedded procedural stand-in."""
 from .clip_file import load_clip_file, read_clip_header, write_clip_file_atomic
 from .clip_generator import ClipGenerator
+from .conditioned_sequence_dataset import ConditionedSequenceDataset
 from .controllable_moving_mnist import ControllableMovingMNIST
 from .digit_source import DigitBank, load_digit_bank
 from .idx_io import read_idx_images, write_idx_images
@@ -16,5 +17,6 @@ __all__ = [
     'ClipGenerator', 'DigitBank', 'load_digit_bank', 'read_idx_images',
     'write_idx_images', 'load_clip_file', 'read_clip_header',
     'write_clip_file_atomic', 'make_stand_in_digits', 'bounce_trajectory',
-    'pixel_offsets', 'ControllableMovingMNIST'
+    'pixel_offsets', 'ControllableMovingMNIST',
+    'ConditionedSequenceDataset'
 ]
