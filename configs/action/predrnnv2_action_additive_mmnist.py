@@ -1,0 +1,12 @@
+# predrnnv2_action_mmnist.py with the additive fusion: the tiled command is
+# concatenated to every ST-LSTM layer's input instead of gating the hidden
+# path (users report the authors' multiplicative gate can hurt on their
+# data). Same data, size, curriculum and iterations. What it shows: the
+# two fusions side by side (BAIR-style data, few iterations).
+# Time: as predrnnv2_action_mmnist.py (BENCHMARKS.md, "Conditioned
+# forecasts").
+#
+#   python tools/train.py configs/action/predrnnv2_action_additive_mmnist.py
+_base_ = ['./predrnnv2_action_mmnist.py']
+
+model = dict(fusion='additive')
