@@ -2,7 +2,7 @@
 
     python tools/predict.py CONFIG CHECKPOINT INPUT [--future N] [--start S]
         [--out-dir DIR] [--format png gif mp4 npy] [--batch-size B]
-        [--device cpu|cuda]
+        [--device cpu|cuda] [--conditions FILE.npy]
 
 INPUT is a video file, a folder of frames, a folder of videos / frame
 folders, a glob, or a ``.npy``/``.npz`` of one clip or many (layout from
@@ -14,7 +14,10 @@ recurrence feeds its own predictions; quality degrades past the trained
 horizon). Outputs go to ``DIR/<clip name>/`` in the data's units. When the
 clip continues after the observed frames (--start), the true continuation
 is scored: MSE and MAE per pixel in data units, for the model and for the
-copy-last-frame baseline.
+copy-last-frame baseline. Conditioned models (configs/action) take
+--conditions FILE.npy, ``(in_frames + N, A)`` for every clip or ``(clips,
+in_frames + N, A)``: one condition vector per frame of the observed window
+and the forecast, so other future rows roll out a "what if" future.
 """
 import argparse
 import os.path as osp
@@ -26,6 +29,7 @@ import torch
 from mmengine.utils import ProgressBar
 
 from predrnn.apis import forecast, load_forecaster, write_forecast
+from predrnn.apis.conditioned_forecast import load_condition_file
 from predrnn.apis.forecast_writer import FORMATS
 from predrnn.datasets.frame_transform import FrameTransform
 from predrnn.datasets.sequence_sources import open_sequences
@@ -54,6 +58,10 @@ def parse_args(argv=None):
     parser.add_argument('--layout', default=None,
                         help='layout of an array INPUT (NTCHW, NTHWC, TNHW, '
                         'TCHW, THWC, THW)')
+    parser.add_argument('--conditions', default=None,
+                        help='conditioned models: .npy of (in_frames + '
+                        'future, A) or (clips, in_frames + future, A) '
+                        'conditions, one row per frame of the window')
     parser.add_argument('--fps', type=float, default=4.0,
                         help='frames per second of GIF / MP4 outputs')
     return parser.parse_args(argv)
@@ -122,6 +130,8 @@ def main(argv=None) -> int:
                                data_cfg.get('frame_stride', 1), transform,
                                data_cfg.get('npz_key'),
                                data_cfg.get('layout'))
+    conditions = (None if args.conditions is None else
+                  load_condition_file(args.conditions, len(sequences)))
     used, totals = set(), []
     progress = ProgressBar(len(sequences)) if len(sequences) > 1 else None
     for first in range(0, len(sequences), args.batch_size):
@@ -135,7 +145,9 @@ def main(argv=None) -> int:
         for group in shapes.values():
             observed = torch.from_numpy(np.stack([picked[i][0]
                                                   for i in group]))
-            out = forecast(model, observed, future).cpu().numpy()
+            cond = (None if conditions is None else torch.from_numpy(
+                conditions[[first + i for i in group]]))
+            out = forecast(model, observed, future, cond).cpu().numpy()
             for i, p in zip(group, out):
                 preds[i] = p
         for seq, (obs, truth), pred in zip(batch, picked, preds):

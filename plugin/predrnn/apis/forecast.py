@@ -20,10 +20,12 @@ from predrnn.models.curricula import inference_mask
 from predrnn.models.utils import (check_patchable, patch_frames,
                                   unpatch_frames)
 from predrnn.registry import MODELS
+from .conditioned_forecast import run_core
 
 
 @torch.no_grad()
-def forecast(model, observed: torch.Tensor, future: int) -> torch.Tensor:
+def forecast(model, observed: torch.Tensor, future: int,
+             conditions: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Predict ``future`` frames after ``observed``.
 
     Args:
@@ -33,6 +35,9 @@ def forecast(model, observed: torch.Tensor, future: int) -> torch.Tensor:
             dtype), ``T_obs >= model.in_frames``; the last ``in_frames``
             are used.
         future (int): Frames to predict, any number >= 1.
+        conditions (torch.Tensor, optional): Conditioned models only: one
+            row per frame of the ``in_frames + future`` window, ``(B, T,
+            A)`` or ``(T, A)`` (see :mod:`.conditioned_forecast`).
 
     Returns:
         torch.Tensor: float32 ``(B, future, C, H, W)`` in data units, not
@@ -61,7 +66,7 @@ def forecast(model, observed: torch.Tensor, future: int) -> torch.Tensor:
     clip = torch.cat([patched, pad], dim=1)
     total = in_frames + future
     mask = inference_mask(clip.shape[0], in_frames, total, device)
-    preds = model.net(clip, mask)[0][:, in_frames - 1:]
+    preds = run_core(model, clip, mask, conditions)[:, in_frames - 1:]
     return pre.denormalize(unpatch_frames(preds, pre.patch_size))
 
 
