@@ -1,7 +1,12 @@
 """tools/analysis_tools/benchmark.py on a tiny model: it runs end to end,
-both implementations agree on the same weights, and the bf16 accuracy check
-reads a checkpoint."""
+both implementations agree on the same weights, the compiled modes are
+timed next to the others (with dynamo's ``eager`` backend: the plumbing,
+not inductor, which tests/models/test_compiled_recurrence.py covers), the
+memory probe sees an allocation, and the bf16 accuracy check reads a
+checkpoint."""
 import importlib.util
+import json
+import os
 import os.path as osp
 
 import pytest
@@ -34,8 +39,8 @@ def _options(tmp_path):
 
 def test_runs_and_implementations_agree(benchmark, tmp_path, capsys):
     results = benchmark.main([CONFIG, '--batch', '2', '--iters', '1',
-                              '--skip-memory', '--cfg-options',
-                              *_options(tmp_path)])
+                              '--skip-memory', '--modes', 'eager', 'ckpt',
+                              '--cfg-options', *_options(tmp_path)])
     for mode in ('train', 'infer'):
         for impl in ('baseline', 'ours'):
             assert results[f'fp32/{mode}/{impl}'] > 0
@@ -44,6 +49,51 @@ def test_runs_and_implementations_agree(benchmark, tmp_path, capsys):
     assert results['identical/max_abs_diff'] < 1e-5
     out = capsys.readouterr().out
     assert 'fp32/train clips/s' in out and 'max |ours - baseline|' in out
+
+
+def test_compiled_modes_next_to_eager(benchmark, tmp_path, capsys):
+    """Compiled mode timed with its compile time, predictions compared with
+    eager on equal weights; graphs skipped without CUDA; the batches of
+    train and infer apart; the compile cache folder is temporary."""
+    cache_before = os.environ.get('TORCHINDUCTOR_CACHE_DIR')
+    out_json = tmp_path / 'bench.json'
+    results = benchmark.main([
+        CONFIG, '--train-batch', '2', '--infer-batch', '3', '--iters', '1',
+        '--skip-memory', '--modes', 'eager', 'compiled', 'graphs',
+        '--compile-backend', 'eager', '--json', str(out_json), '--device',
+        'cpu', '--cfg-options', *_options(tmp_path)])
+    for mode in ('train', 'infer'):
+        assert results[f'fp32/{mode}/ours_compiled'] > 0
+        assert results[f'fp32/compile_s/{mode}/ours_compiled'] >= 0
+        assert f'fp32/{mode}/ours_graphs' not in results
+    # the eager backend runs the same operations: the same predictions
+    assert results['fp32/identical/ours_compiled_vs_eager'] < 1e-6
+    assert os.environ.get('TORCHINDUCTOR_CACHE_DIR') == cache_before
+    saved = json.loads(out_json.read_text())
+    assert (saved['train_batch'], saved['infer_batch']) == (2, 3)
+    assert saved['modes'] == ['eager', 'compiled']
+    out = capsys.readouterr().out
+    assert 'graphs" skipped' in out and 'fp32/train compile s' in out
+    assert 'max |ours_compiled - ours (eager)|' in out
+
+
+def test_peak_memory_probe_sees_an_allocation(benchmark):
+    assert benchmark.peak_rss_reset()
+    before = benchmark.proc_status_bytes('VmRSS')
+    block = bytearray(64 * 2**20)  # zero-filled: resident
+    peak = benchmark.proc_status_bytes('VmHWM')
+    assert peak - before >= 60 * 2**20
+    del block
+    assert benchmark.peak_rss_reset()
+    assert benchmark.proc_status_bytes('VmHWM') < peak
+
+
+def test_memory_child_measures_a_training_step(benchmark, tmp_path):
+    args = benchmark.parse_args([CONFIG, '--train-batch', '2',
+                                 '--_memory-of', 'ours_ckpt', '--cfg-options',
+                                 *_options(tmp_path)])
+    cfg = benchmark.load_config(args)
+    assert benchmark.memory_child(cfg, args, 'cpu') >= 0
 
 
 def test_identical_detects_different_weights(benchmark, tmp_path,

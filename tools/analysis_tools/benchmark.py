@@ -1,47 +1,67 @@
-"""Throughput, peak memory and achieved GMAC/s of a PredRNN model next to the
-naive baseline (the authors' computation, ``baseline_predrnn.py``), measured
-side by side in one run.
+"""Throughput, peak memory and compile time of each execution mode of a
+PredRNN model next to the naive baseline (the authors' computation,
+``baseline_predrnn.py``), measured side by side in one run.
 
 Usage::
 
     python tools/analysis_tools/benchmark.py configs/mmnist/predrnnv2.py
-    python tools/analysis_tools/benchmark.py CONFIG --batch 8 --iters 3 --amp
+    python tools/analysis_tools/benchmark.py CONFIG --train-batch 4 \\
+        --infer-batch 8 --iters 3 --modes eager compiled   # a CPU
     python tools/analysis_tools/benchmark.py CONFIG --cfg-options \\
         model.num_hidden=32            # a smaller model, same code paths
 
-What is timed (median over ``--iters``, after one warm-up, the two
-implementations interleaved so that drift on a shared machine hits both):
+Modes of our model (``--modes``; all that apply to the device by default):
 
-* ``train``: one optimisation step (Adam): ours through ``model.train_step``
-  (data preprocessor, curriculum mask, losses, optim wrapper); the baseline
-  as the authors' trainer does it (numpy patching, full-size numpy reverse
-  scheduled sampling masks, forward returning the loss, backward, step).
-* ``infer``: a deterministic rollout without gradients: ours through
+* ``eager``: the reference execution (named ``ours`` in the results);
+* ``ckpt``: eager with activation checkpointing (training only);
+* ``compiled``: ``model.compile=True``, each time step compiled once with
+  ``torch.compile`` (inductor);
+* ``graphs``: ``model.compile=dict(mode='reduce-overhead')``, the compiled
+  steps replayed as CUDA graphs (CUDA only).
+
+Each runs in float32 and, where the device has native bf16 (CUDA GPUs that
+support it, CPUs with AVX512-BF16/AMX) or with ``--amp``, under the
+autocast dtype that ``AutocastOptimWrapper`` picks for the device (bf16
+without a loss scaler; fp16 with one on older GPUs); the baseline runs under
+the same autocast.
+
+What is timed (median over ``--iters`` after warm-up, all implementations
+interleaved so that drift on a shared machine hits each alike):
+
+* ``train``: one optimisation step (Adam) at ``--train-batch`` clips
+  (default 16): ours through ``model.train_step`` (data preprocessor,
+  curriculum mask, losses, optim wrapper); the baseline as the authors'
+  trainer does it (numpy patching, full-size numpy reverse scheduled
+  sampling masks, forward returning the loss, backward, step).
+* ``infer``: a deterministic rollout without gradients at
+  ``--infer-batch`` clips (default 100, OpenSTL's setting): ours through
   ``forward(mode='tensor')``; the baseline through its forward with the
   test-time masks (it also computes its loss, as the authors' test does).
-* ``memory``: the peak resident memory one training step adds (CPU:
-  ``ru_maxrss`` in a fresh subprocess per implementation; CUDA:
-  ``max_memory_allocated``), also for ours with activation checkpointing.
+* ``compile_s``: for the compiled modes, the first call minus a timed one:
+  the time ``torch.compile`` takes, with an empty compile cache (a fresh
+  ``TORCHINDUCTOR_CACHE_DIR``; ``--warm-compile-cache`` keeps the user's).
+* ``memory``: the peak memory one training step adds after a warm-up step
+  (so compilation is not counted), in a fresh subprocess per
+  implementation (CPU: resident set, its high-water mark reset through
+  ``/proc/self/clear_refs``; CUDA: ``max_memory_allocated``).
 * GMAC/s: fvcore's multiply-accumulates of one clip (inference: a forward;
   training: 3 x forward, the usual forward + backward convention) times
   clips/s.
-* ``identical``: the largest absolute difference of fp32 predictions of both
-  implementations on the same weights and clips (float32 round-off).
+* ``identical``: the largest absolute difference of fp32 predictions of the
+  baseline and ours on the same weights and clips, and of the compiled and
+  eager modes (float32 round-off).
 * ``--checkpoint``: the MSE per frame of fp32 and of bf16-autocast
   predictions of those weights on the first ``--num-test-clips`` test clips
   of the config, and their relative difference (target: under 1%).
 * data and metric: clips/s of Moving MNIST generation and of the metric, as
   a share of the model's time per clip (they must stay far below 10%).
-
-``--amp`` also times both implementations under the same bf16 autocast. On
-a CPU without native bf16 (no AVX512-BF16 / AMX) bf16 convolutions are far
-slower than fp32; the script says so, and BENCHMARKS.md records it.
 """
 import argparse
+import ctypes
 import json
 import os
 import os.path as osp
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -50,22 +70,46 @@ import time
 from contextlib import nullcontext
 from typing import Callable, Dict, List
 
-import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import baseline_predrnn as baseline  # noqa: E402  (the yardstick)
 
+#: our execution modes: result name and model settings
+MODES = {
+    'eager': ('ours', dict()),
+    'ckpt': ('ours_ckpt', dict(activation_checkpointing=True)),
+    'compiled': ('ours_compiled', dict(compile=True)),
+    'graphs': ('ours_graphs', dict(compile=dict(mode='reduce-overhead'))),
+}
+COMPILED = ('ours_compiled', 'ours_graphs')
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='model config file')
-    parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--train-batch', type=int, default=16,
+                        help='clips per training step (default 16)')
+    parser.add_argument('--infer-batch', type=int, default=100,
+                        help='clips per inference rollout (default 100, '
+                        'OpenSTL\'s setting)')
+    parser.add_argument('--batch', type=int,
+                        help='shortcut: the same batch for both')
     parser.add_argument('--iters', type=int, default=3,
                         help='timed iterations per measurement')
+    parser.add_argument('--modes', nargs='+', choices=list(MODES),
+                        help='our execution modes (default: all that apply '
+                        'to the device; graphs needs CUDA)')
     parser.add_argument('--amp', action='store_true',
-                        help='also time bf16 autocast (both implementations)')
+                        help='also time autocast where the device has no '
+                        'native bf16 (it is timed by default where it has)')
+    parser.add_argument('--compile-backend', default='inductor',
+                        help='torch.compile backend of the compiled modes '
+                        '(e.g. "eager" to check the plumbing quickly)')
+    parser.add_argument('--warm-compile-cache', action='store_true',
+                        help='reuse the compile cache of earlier runs '
+                        '(compile_s is then not a first compile)')
     parser.add_argument('--device', default=None,
                         help='cpu or cuda; default cuda when available')
     parser.add_argument('--skip-memory', action='store_true')
@@ -80,7 +124,36 @@ def parse_args(argv=None) -> argparse.Namespace:
     # internal: one memory measurement in a fresh process
     parser.add_argument('--_memory-of', dest='memory_of',
                         help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.batch:
+        args.train_batch = args.infer_batch = args.batch
+    return args
+
+
+def select_modes(args, device: str) -> List[str]:
+    """The requested modes, without those the device cannot run."""
+    modes = args.modes or list(MODES)
+    if not device.startswith('cuda'):
+        if args.modes and 'graphs' in args.modes:
+            print('note: CUDA graphs need a CUDA device; "graphs" skipped.')
+        modes = [m for m in modes if m != 'graphs']
+    return modes
+
+
+def autocast_dtype(device: str) -> torch.dtype:
+    """What :class:`AutocastOptimWrapper` picks for the device by default:
+    bf16 (no loss scaler) on CPUs and bf16-capable GPUs, else fp16."""
+    from predrnn.engine import AutocastOptimWrapper
+    param = torch.zeros(1, device=device, requires_grad=True)
+    return AutocastOptimWrapper(torch.optim.SGD([param], lr=0.)).cast_dtype
+
+
+def amp_is_native(device: str) -> bool:
+    """Whether mixed precision is worth timing by default here."""
+    if device.startswith('cuda'):
+        return True  # bf16 or fp16 tensor cores
+    from predrnn.engine import cpu_has_native_bf16
+    return cpu_has_native_bf16()
 
 
 # --------------------------------------------------------------------------
@@ -99,17 +172,32 @@ def frame_size(cfg: Config) -> tuple:
     return (size, size) if isinstance(size, int) else tuple(size)
 
 
-def build_pair(cfg: Config, device: str, activation_checkpointing=False):
-    """Our model and the baseline with the same weights."""
+def build_ours(cfg: Config, device: str, backend: str = 'inductor',
+               **settings):
+    """Our model with seed-0 weights and the given settings of a mode
+    (``activation_checkpointing``, ``compile``)."""
     import predrnn  # noqa: F401  (registers everything)
     from predrnn.registry import MODELS
     model_cfg = cfg.model.copy()
-    model_cfg['activation_checkpointing'] = activation_checkpointing
+    model_cfg.update(activation_checkpointing=False, compile=False)
+    model_cfg.update(settings)
+    if model_cfg['compile'] is not False:
+        options = (dict(model_cfg['compile']) if isinstance(
+            model_cfg['compile'], dict) else {})
+        if backend != 'inductor':  # mode= is an inductor setting
+            options = dict(backend=backend)
+        model_cfg['compile'] = options
     # equal work: the baseline step trains on the clips as given (the
     # authors take a second step on the reversed clips)
     model_cfg['reverse_input'] = False
     torch.manual_seed(0)
-    ours = MODELS.build(model_cfg).to(device)
+    return MODELS.build(model_cfg).to(device)
+
+
+def build_pair(cfg: Config, device: str, activation_checkpointing=False):
+    """Our model (eager) and the baseline with the same weights."""
+    ours = build_ours(cfg, device,
+                      activation_checkpointing=activation_checkpointing)
     h, w = frame_size(cfg)
     ref = baseline.build_baseline(
         num_layers=ours.net.cell_list.__len__(),
@@ -160,7 +248,8 @@ def baseline_batch(ref, clips, make_mask):
             torch.from_numpy(mask).to(clips.device))
 
 
-def baseline_train_step(ref, optimizer, clips, cast):
+def baseline_train_step(ref, optimizer, clips, cast, scaler=None):
+    """``scaler``: a ``GradScaler`` for fp16 (as AmpOptimWrapper uses)."""
     def rss_mask(*args):  # reverse scheduled sampling at iteration 0
         return baseline.reserve_schedule_sampling_exp(0, *args)
 
@@ -169,8 +258,13 @@ def baseline_train_step(ref, optimizer, clips, cast):
         optimizer.zero_grad()
         with cast():
             _, loss = ref(patched, mask)
-        loss.backward()
-        optimizer.step()
+        if scaler is None:
+            loss.backward()
+            optimizer.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
         return loss
     return run
 
@@ -188,12 +282,26 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def time_interleaved(fns: Dict[str, Callable], iters: int,
-                     device: str) -> Dict[str, float]:
-    """Median seconds per call of each function, calls interleaved."""
+def warmup_calls(name: str) -> int:
+    """CUDA graph trees run a step eagerly, record it on the second call
+    and replay it from the third."""
+    return 2 if name == 'ours_graphs' else 1
+
+
+def time_interleaved(fns: Dict[str, Callable], iters: int, device: str
+                     ) -> Dict[str, Dict[str, float]]:
+    """Per function: ``seconds`` (median per call, calls interleaved) and
+    ``first_s`` (the first call: compilation included)."""
     times: Dict[str, List[float]] = {name: [] for name in fns}
+    first: Dict[str, float] = {}
     for name, fn in fns.items():  # warm-up
-        fn()
+        for call in range(warmup_calls(name)):
+            sync(device)
+            start = time.perf_counter()
+            fn()
+            sync(device)
+            if call == 0:
+                first[name] = time.perf_counter() - start
     for _ in range(iters):
         for name, fn in fns.items():
             sync(device)
@@ -201,49 +309,88 @@ def time_interleaved(fns: Dict[str, Callable], iters: int,
             fn()
             sync(device)
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return {name: dict(seconds=statistics.median(t), first_s=first[name])
+            for name, t in times.items()}
 
 
 # --------------------------------------------------------------------------
 # measurements
 # --------------------------------------------------------------------------
-def measure_speed(cfg, args, device: str, dtype: str) -> Dict[str, float]:
-    """clips/s of train and infer for baseline, ours and ours + checkpointing."""
+def measure_speed(cfg, args, device: str, modes: List[str],
+                  amp: bool) -> Dict[str, float]:
+    """clips/s of train and infer for the baseline and each mode; the
+    compile time of the compiled modes; the largest difference of compiled
+    and eager fp32 predictions."""
     from mmengine.optim import OptimWrapper
 
     from predrnn.engine import AutocastOptimWrapper
-    ours, ref = build_pair(cfg, device)
-    ours_ckpt, _ = build_pair(cfg, device, activation_checkpointing=True)
-    clips = make_clips(ours, args.batch, frame_size(cfg), device)
-    bf16 = dtype == 'bf16'
+    h, w = frame_size(cfg)
+    dtype = autocast_dtype(device) if amp else None
+    device_type = device.split(':')[0]
 
     def cast():
-        return (torch.autocast(device.split(':')[0], dtype=torch.bfloat16)
-                if bf16 else nullcontext())
+        return (torch.autocast(device_type, dtype=dtype) if amp
+                else nullcontext())
 
     def wrapper(model):
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-        if bf16:
-            return AutocastOptimWrapper(optimizer, dtype='bfloat16')
+        if amp:
+            return AutocastOptimWrapper(optimizer)
         return OptimWrapper(optimizer)
 
+    template, ref = build_pair(cfg, device)  # eager, and the same weights
+    ours = {}
+    for mode in modes:
+        name, settings = MODES[mode]
+        ours[name] = (template if mode == 'eager' else build_ours(
+            cfg, device, args.compile_backend, **settings))
     results = {}
+
+    def record(kind: str, timings: Dict[str, Dict[str, float]], batch: int):
+        for name, t in timings.items():
+            results[f'{kind}/{name}'] = batch / t['seconds']
+            if name in COMPILED:
+                results[f'compile_s/{kind}/{name}'] = max(
+                    0., t['first_s'] - t['seconds'])
+
     if not args.skip_train:
-        fns = dict(
-            baseline=baseline_train_step(
-                ref, torch.optim.Adam(ref.parameters(), lr=1e-4), clips,
-                cast),
-            ours=ours_train_step(ours, wrapper(ours), clips),
-            ours_ckpt=ours_train_step(ours_ckpt, wrapper(ours_ckpt), clips))
-        for name, sec in time_interleaved(fns, args.iters, device).items():
-            results[f'train/{name}'] = args.batch / sec
-    ours.eval()
+        clips = make_clips(template, args.train_batch, (h, w), device)
+        scaler = (torch.amp.GradScaler(device_type)
+                  if dtype == torch.float16 else None)
+        fns = dict(baseline=baseline_train_step(
+            ref, torch.optim.Adam(ref.parameters(), lr=1e-4), clips, cast,
+            scaler))
+        for name, model in ours.items():
+            fns[name] = ours_train_step(model, wrapper(model), clips)
+        record('train', time_interleaved(fns, args.iters, device),
+               args.train_batch)
     ref.eval()
+    for model in ours.values():
+        # the training steps drew different curriculum masks: equal
+        # weights again, so that the predictions can be compared
+        model.load_state_dict(template.state_dict())
+        model.eval()
+    infer_names = [n for n in ours if n != 'ours_ckpt']
+    clips = make_clips(template, args.infer_batch, (h, w), device)
+    outputs = {}
+
+    def keep(name, fn):
+        def run():
+            outputs[name] = fn()
+        return run
+
     with cast():
-        fns = dict(baseline=baseline_infer(ref, clips, nullcontext),
-                   ours=ours_infer(ours, clips))
-        for name, sec in time_interleaved(fns, args.iters, device).items():
-            results[f'infer/{name}'] = args.batch / sec
+        fns = dict(baseline=baseline_infer(ref, clips, nullcontext))
+        for name in infer_names:
+            fns[name] = keep(name, ours_infer(ours[name], clips))
+        record('infer', time_interleaved(fns, args.iters, device),
+               args.infer_batch)
+    if 'ours' in outputs:
+        for name in COMPILED:
+            if name in outputs:
+                results[f'identical/{name}_vs_eager'] = float(
+                    (outputs[name].float() - outputs['ours'].float()
+                     ).abs().max())
     return results
 
 
@@ -276,7 +423,7 @@ def bf16_accuracy(cfg, args, device: str) -> Dict[str, float]:
         cast = (torch.autocast(device.split(':')[0], dtype=torch.bfloat16)
                 if dtype == 'bf16' else nullcontext())
         errors = []
-        for batch in clips.split(args.batch):
+        for batch in clips.split(args.infer_batch):
             batch = batch.to(device)
             with cast:
                 preds = ours_infer(ours, batch)()
@@ -289,37 +436,71 @@ def bf16_accuracy(cfg, args, device: str) -> Dict[str, float]:
     return results
 
 
+def peak_rss_reset() -> bool:
+    """Return freed heap to the system and restart the resident-set
+    high-water mark (``VmHWM``) from the current size (Linux >= 4.0)."""
+    try:
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        return True
+    except OSError:
+        return False
+
+
+def proc_status_bytes(field: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
 def memory_child(cfg, args, device: str) -> float:
-    """MB that one training step adds to the peak (run in a fresh process)."""
+    """MB that one training step adds to the peak, after warm-up (run in a
+    fresh process; NaN where the peak cannot be reset)."""
     name = args.memory_of
-    ours, ref = build_pair(cfg, device, name == 'ours_ckpt')
-    clips = make_clips(ours, args.batch, frame_size(cfg), device)
+    template, ref = build_pair(cfg, device)
+    clips = make_clips(template, args.train_batch, frame_size(cfg), device)
     if name == 'baseline':
         step = baseline_train_step(
             ref, torch.optim.Adam(ref.parameters(), lr=1e-4), clips,
             nullcontext)
     else:
         from mmengine.optim import OptimWrapper
+        mode = {result: mode for mode, (result, _) in MODES.items()}[name]
+        model = build_ours(cfg, device, args.compile_backend,
+                           **MODES[mode][1])
         step = ours_train_step(
-            ours, OptimWrapper(torch.optim.Adam(ours.parameters(), lr=1e-4)),
-            clips)
+            model, OptimWrapper(torch.optim.Adam(model.parameters(),
+                                                 lr=1e-4)), clips)
+    del template
+    for _ in range(warmup_calls(name)):  # compiles, allocates Adam state
+        step()
     if device.startswith('cuda'):
+        torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         before = torch.cuda.memory_allocated()
         step()
+        torch.cuda.synchronize()
         return (torch.cuda.max_memory_allocated() - before) / 2**20
-    with open('/proc/self/statm') as f:
-        before = int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+    if not peak_rss_reset():
+        return float('nan')
+    before = proc_status_bytes('VmRSS')
     step()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return (peak - before) / 2**20
+    return (proc_status_bytes('VmHWM') - before) / 2**20
 
 
-def measure_memory(args) -> Dict[str, float]:
+def measure_memory(args, names: List[str]) -> Dict[str, float]:
     results = {}
-    for name in ('baseline', 'ours', 'ours_ckpt'):
+    for name in names:
         cmd = [sys.executable, osp.abspath(__file__), args.config,
-               '--batch', str(args.batch), '--_memory-of', name]
+               '--train-batch', str(args.train_batch),
+               '--compile-backend', args.compile_backend,
+               '--_memory-of', name]
         if args.device:
             cmd += ['--device', args.device]
         if args.cfg_options:
@@ -358,43 +539,71 @@ def data_and_metric_rates(cfg, ours, device: str) -> Dict[str, float]:
 
 # --------------------------------------------------------------------------
 def report(results: Dict[str, float], macs: float, device: str) -> None:
+    """One table: a column per implementation, ``value (ratio to the
+    baseline)`` per cell; then the checks."""
     print(f'\nDevice: {device}; fvcore MACs per clip (forward): '
           f'{macs / 1e9:.2f} G')
-    rows = [('measure', 'baseline', 'ours', 'ratio', 'ours+ckpt', 'ratio')]
-    for dtype in ('fp32', 'bf16'):
+    names = ['baseline'] + [result for result, _ in MODES.values()
+                            if any(k.endswith('/' + result) for k in results)]
+    rows = [['measure'] + names]
+
+    def row(label, values, fmt, ratios=True):
+        base = values.get('baseline')
+        cells = [label]
+        for name in names:
+            value = values.get(name)
+            if value is None:
+                cells.append('-')
+            elif ratios and base and name != 'baseline':
+                cells.append(f'{value:{fmt}} ({value / base:.2f}x)')
+            else:
+                cells.append(f'{value:{fmt}}')
+        rows.append(cells)
+
+    dtypes = sorted({k.split('/')[0] for k in results
+                     if k.split('/')[0] in ('fp32', 'bf16', 'fp16')},
+                    key=['fp32', 'bf16', 'fp16'].index)
+    for dtype in dtypes:
         for mode, factor in (('train', 3), ('infer', 1)):
             key = f'{dtype}/{mode}'
-            if f'{key}/ours' not in results:
+            values = {n: results[f'{key}/{n}'] for n in names
+                      if f'{key}/{n}' in results}
+            if not values:
                 continue
-            base, ours = results[f'{key}/baseline'], results[f'{key}/ours']
-            ckpt = results.get(f'{key}/ours_ckpt')
-            rows.append((f'{key} clips/s', f'{base:.3f}', f'{ours:.3f}',
-                         f'{ours / base:.2f}x',
-                         '-' if ckpt is None else f'{ckpt:.3f}',
-                         '-' if ckpt is None else f'{ckpt / base:.2f}x'))
-            rows.append((f'{key} GMAC/s', f'{base * factor * macs / 1e9:.1f}',
-                         f'{ours * factor * macs / 1e9:.1f}', '', '-' if ckpt
-                         is None else f'{ckpt * factor * macs / 1e9:.1f}', ''))
-    if 'memory_mb/ours' in results:
-        base = results['memory_mb/baseline']
-        rows.append(('train peak MB', f'{base:.0f}',
-                     f'{results["memory_mb/ours"]:.0f}',
-                     f'{results["memory_mb/ours"] / base:.2f}x',
-                     f'{results["memory_mb/ours_ckpt"]:.0f}',
-                     f'{results["memory_mb/ours_ckpt"] / base:.2f}x'))
+            row(f'{key} clips/s', values, '.3f')
+            row(f'{key} GMAC/s',
+                {n: v * factor * macs / 1e9 for n, v in values.items()},
+                '.1f', ratios=False)
+            compile_s = {n: results[f'{dtype}/compile_s/{mode}/{n}']
+                         for n in names
+                         if f'{dtype}/compile_s/{mode}/{n}' in results}
+            if compile_s:
+                row(f'{key} compile s', compile_s, '.1f', ratios=False)
+    memory = {n: results[f'memory_mb/{n}'] for n in names
+              if f'memory_mb/{n}' in results}
+    if memory:
+        row('fp32 train peak MB', memory, '.0f')
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for i, row in enumerate(rows):
-        print('  '.join(c.ljust(w) for c, w in zip(row, widths)))
+    for i, cells in enumerate(rows):
+        print('  '.join(c.ljust(w) for c, w in zip(cells, widths)))
         if i == 0:
             print('  '.join('-' * w for w in widths))
-    if 'bf16/infer/ours' in results and 'fp32/infer/baseline' in results:
+    for dtype in dtypes[1:]:
         for mode in ('train', 'infer'):
-            if f'bf16/{mode}/ours' in results:
-                ratio = (results[f'bf16/{mode}/ours'] /
-                         results[f'fp32/{mode}/baseline'])
-                print(f'bf16 ours vs fp32 baseline, {mode}: {ratio:.2f}x')
+            for name in names[1:]:
+                if (f'{dtype}/{mode}/{name}' in results
+                        and f'fp32/{mode}/baseline' in results):
+                    ratio = (results[f'{dtype}/{mode}/{name}'] /
+                             results[f'fp32/{mode}/baseline'])
+                    print(f'{dtype} {name} vs fp32 baseline, {mode}: '
+                          f'{ratio:.2f}x')
     print(f'fp32 predictions, max |ours - baseline|: '
           f'{results["identical/max_abs_diff"]:.2e}')
+    for name in COMPILED:
+        key = f'fp32/identical/{name}_vs_eager'
+        if key in results:
+            print(f'fp32 predictions, max |{name} - ours (eager)|: '
+                  f'{results[key]:.2e}')
     if 'accuracy/fp32_mse' in results:
         print(f'checkpoint MSE per frame: fp32 '
               f'{results["accuracy/fp32_mse"]:.4f}, bf16 '
@@ -409,6 +618,26 @@ def report(results: Dict[str, float], macs: float, device: str) -> None:
                   f'{100 * share[1]:.2f}% of the model time per clip')
 
 
+def fresh_compile_cache() -> Callable[[], None]:
+    """Point inductor and Triton at an empty cache folder (inherited by the
+    memory subprocesses), so that compile_s is a first compile; returns the
+    function that restores the environment and deletes the folder."""
+    folder = tempfile.mkdtemp(prefix='predrnn_compile_cache_')
+    names = ('TORCHINDUCTOR_CACHE_DIR', 'TRITON_CACHE_DIR')
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ['TORCHINDUCTOR_CACHE_DIR'] = osp.join(folder, 'inductor')
+    os.environ['TRITON_CACHE_DIR'] = osp.join(folder, 'triton')
+
+    def restore():
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(folder, ignore_errors=True)
+    return restore
+
+
 def main(argv=None) -> Dict[str, float]:
     args = parse_args(argv)
     cfg = load_config(args)
@@ -418,19 +647,30 @@ def main(argv=None) -> Dict[str, float]:
         return {}
     from predrnn.engine import cpu_has_native_bf16
     from predrnn.utils.complexity import count_complexity
+    modes = select_modes(args, device)
+    amp = amp_is_native(device) or args.amp
+    if args.amp and device == 'cpu' and not cpu_has_native_bf16():
+        print('warning: this CPU has no native bf16 (AVX512-BF16/AMX): '
+              'bf16 convolutions are emulated and much slower than fp32.')
+    restore = (fresh_compile_cache() if not args.warm_compile_cache
+               else (lambda: None))
     results: Dict[str, float] = {}
-    # memory first, in fresh processes, while this one is still small
-    if not (args.skip_memory or args.skip_train or args.skip_speed):
-        results.update(measure_memory(args))
-    dtypes = ['fp32']
-    if args.amp:
-        dtypes.append('bf16')
-        if device == 'cpu' and not cpu_has_native_bf16():
-            print('warning: this CPU has no native bf16 (AVX512-BF16/AMX): '
-                  'bf16 convolutions are emulated and much slower than fp32.')
-    for dtype in dtypes if not args.skip_speed else ():
-        for key, value in measure_speed(cfg, args, device, dtype).items():
-            results[f'{dtype}/{key}'] = value
+    try:
+        dtypes = [('fp32', False)]
+        if amp:
+            label = {torch.bfloat16: 'bf16', torch.float16: 'fp16'}
+            dtypes.append((label[autocast_dtype(device)], True))
+        for dtype, cast in dtypes if not args.skip_speed else ():
+            for key, value in measure_speed(cfg, args, device, modes,
+                                            cast).items():
+                results[f'{dtype}/{key}'] = value
+        # peak memory in fresh processes (after the timing, so that the
+        # compile times above are first compiles)
+        if not (args.skip_memory or args.skip_train or args.skip_speed):
+            results.update(measure_memory(
+                args, ['baseline'] + [MODES[m][0] for m in modes]))
+    finally:
+        restore()
     results['identical/max_abs_diff'] = identical_predictions(cfg, device)
     if args.checkpoint:
         results.update(bf16_accuracy(cfg, args, device))
@@ -443,8 +683,9 @@ def main(argv=None) -> Dict[str, float]:
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(results, macs_per_clip=macs, device=device,
-                           batch=args.batch, torch=torch.__version__), f,
-                      indent=2)
+                           train_batch=args.train_batch,
+                           infer_batch=args.infer_batch, modes=modes,
+                           torch=torch.__version__), f, indent=2)
     return results
 
 

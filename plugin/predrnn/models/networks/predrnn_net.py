@@ -6,7 +6,7 @@ patching live in the :class:`~predrnn.models.predictors.PredRNN` wrapper.
 Parameter names match the authors' ``RNN`` (``cell_list.<l>...``,
 ``conv_last``, ``adapter``) so their checkpoints load by name.
 """
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -15,6 +15,7 @@ from torch.utils.checkpoint import checkpoint
 from predrnn.registry import MODELS
 from ..cells import SpatioTemporalLSTMCellV2
 from ..losses import decoupling_loss
+from .step_compiler import StepCompiler
 
 
 @MODELS.register_module()
@@ -43,6 +44,13 @@ class PredRNNNet(nn.Module):
             layer stack in the backward pass: several times less training
             memory for one extra forward pass (see BENCHMARKS.md). Same
             function and gradients. Defaults to False.
+        compile (bool | dict): Run each time step through the layer stack
+            compiled with ``torch.compile``: gate arithmetic fused, one
+            compilation per kind of step, none across steps, iterations or
+            validation (see :class:`~.step_compiler.StepCompiler`). ``True``
+            or a dict of ``torch.compile`` arguments, e.g.
+            ``dict(mode='reduce-overhead')`` for CUDA graphs. The same
+            function as eager up to float32 round-off. Defaults to False.
     """
 
     def __init__(self,
@@ -54,7 +62,8 @@ class PredRNNNet(nn.Module):
                  spatial_size: Optional[Tuple[int, int]] = None,
                  decouple: bool = False,
                  channels_last: bool = False,
-                 activation_checkpointing: bool = False) -> None:
+                 activation_checkpointing: bool = False,
+                 compile: Union[bool, dict] = False) -> None:
         super().__init__()
         hidden = ([num_hidden] * num_layers if isinstance(num_hidden, int)
                   else list(num_hidden))
@@ -73,6 +82,8 @@ class PredRNNNet(nn.Module):
         self.memory_format = (torch.channels_last if channels_last else
                               torch.contiguous_format)
         self.activation_checkpointing = activation_checkpointing
+        # not ``self.compile``: that is nn.Module's own method
+        self.step_compiler = StepCompiler(compile)
         # False: convolve the all-zero first states as the reference
         # implementations do (only to count their FLOPs; same results)
         self.skip_zero_states = True
@@ -106,7 +117,7 @@ class PredRNNNet(nn.Module):
             tuple: predictions ``(B, T-1, C', H', W')`` and the decoupling
             loss (a scalar) or ``None``.
         """
-        b, t_total, _, height, width = frames.shape
+        b, t_total = frames.shape[:2]
         if gt_mask.shape != (b, t_total - 1):
             raise ValueError(f'gt_mask must have shape (B, T-1) = '
                              f'{(b, t_total - 1)}, got {tuple(gt_mask.shape)}.')
@@ -118,31 +129,31 @@ class PredRNNNet(nn.Module):
             frames = frames.permute(0, 1, 3, 4, 2).contiguous().permute(
                 0, 1, 4, 2, 3)
         mask = gt_mask.to(frames.dtype)[:, :, None, None, None]
-        # all states start at zero; None tells the cells to skip the
-        # convolutions of zeros (see SpatioTemporalLSTMCell.step)
-        zero = (None if self.skip_zero_states else frames.new_zeros(
-            b, self.num_hidden[0], height, width).contiguous(
-                memory_format=self.memory_format))
-        h: List[Optional[torch.Tensor]] = [zero] * len(self.cell_list)
-        c: List[Optional[torch.Tensor]] = [zero] * len(self.cell_list)
-        memory: Optional[torch.Tensor] = zero
         checkpointed = (self.activation_checkpointing
                         and torch.is_grad_enabled())
+        self.step_compiler.begin_rollout(frames.device)
         cosine_sums, preds = [], []
-        x_hat = None
+        state: tuple = ()
         for t in range(t_total - 1):
+            # step 0 has all-zero states (its own step function: the cells
+            # skip the convolutions of zeros); the later ones blend the
+            # ground truth and the previous prediction
             if t == 0:
-                x = frames[:, 0]
+                kind, args = type(self)._first_step, (frames[:, 0], )
             else:
-                x = mask[:, t] * frames[:, t] + (1 - mask[:, t]) * x_hat
+                kind = type(self)._next_step
+                args = (frames[:, t], mask[:, t], *state)
+            step = self._step_function(kind, return_decouple_loss,
+                                       frames.device.type)
             if checkpointed:
                 # No randomness inside a step: no RNG state to preserve.
                 x_hat, h, c, memory, cos = checkpoint(
-                    self._step, x, h, c, memory, return_decouple_loss,
+                    step, self, *args, return_decouple_loss,
                     use_reentrant=False, preserve_rng_state=False)
             else:
-                x_hat, h, c, memory, cos = self._step(
-                    x, h, c, memory, return_decouple_loss)
+                x_hat, h, c, memory, cos = step(self, *args,
+                                                return_decouple_loss)
+            state = (x_hat, h, c, memory)
             preds.append(x_hat)
             if cos is not None:
                 cosine_sums.append(cos)
@@ -155,8 +166,46 @@ class PredRNNNet(nn.Module):
                 (t_total - 1) * len(self.cell_list))
         return torch.stack(preds, dim=1), loss
 
-    def _step(self, x: torch.Tensor, h: List[torch.Tensor],
-              c: List[torch.Tensor], memory: torch.Tensor,
+    def _step_function(self, kind: Callable, with_decoupling: bool,
+                       device_type: str) -> Callable:
+        """``kind`` (an unbound step method) as it runs now: itself in eager
+        mode, else its compiled copy for this variant (step kind,
+        decoupling, grad mode, autocast state). Activation checkpointing
+        reuses the training variant: the same graph, recomputed in the
+        backward pass by ``torch.utils.checkpoint`` around it."""
+        return self.step_compiler(kind, with_decoupling,
+                                  device_type=device_type)
+
+    def _first_step(self, x: torch.Tensor, with_decoupling: bool
+                    ) -> Tuple[torch.Tensor, List[torch.Tensor],
+                               List[torch.Tensor], torch.Tensor,
+                               Optional[torch.Tensor]]:
+        """Step 0 on ``x[0]`` ``(B, C', H', W')`` from all-zero states:
+        ``None`` tells the cells to skip the convolutions of zeros (see
+        :meth:`SpatioTemporalLSTMCell.step`)."""
+        zero = None
+        if not self.skip_zero_states:
+            zero = x.new_zeros(x.shape[0], self.num_hidden[0],
+                               *x.shape[2:]).contiguous(
+                                   memory_format=self.memory_format)
+        states = [zero] * len(self.cell_list)
+        return self._step(x, states, states, zero, with_decoupling)
+
+    def _next_step(self, frame: torch.Tensor, mask: torch.Tensor,
+                   x_hat: torch.Tensor, h: List[torch.Tensor],
+                   c: List[torch.Tensor], memory: torch.Tensor,
+                   with_decoupling: bool
+                   ) -> Tuple[torch.Tensor, List[torch.Tensor],
+                              List[torch.Tensor], torch.Tensor,
+                              Optional[torch.Tensor]]:
+        """Step ``t >= 1``: the input ``mask * x[t] + (1 - mask) * x_hat``
+        (``mask`` ``(B, 1, 1, 1)``; fused into the step when compiled), then
+        the layer stack."""
+        x = mask * frame + (1 - mask) * x_hat
+        return self._step(x, h, c, memory, with_decoupling)
+
+    def _step(self, x: torch.Tensor, h: List[Optional[torch.Tensor]],
+              c: List[Optional[torch.Tensor]], memory: Optional[torch.Tensor],
               with_decoupling: bool
               ) -> Tuple[torch.Tensor, List[torch.Tensor], List[torch.Tensor],
                          torch.Tensor, Optional[torch.Tensor]]:

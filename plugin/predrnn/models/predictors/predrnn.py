@@ -87,6 +87,12 @@ class PredRNN(BaseModel):
         activation_checkpointing (bool): Recompute each time step in the
             backward pass instead of storing its activations: much less
             training memory for one extra forward pass. Defaults to False.
+        compile (bool | dict): Compile each time step of the recurrence
+            with ``torch.compile`` (``True`` or ``torch.compile`` arguments,
+            e.g. ``dict(mode='reduce-overhead')`` for CUDA graphs); see
+            :class:`PredRNNNet`. Use this rather than the Runner's
+            ``compile``, which would trace all steps unrolled. Defaults to
+            False.
         data_preprocessor (dict): Defaults to
             ``VideoDataPreprocessor(patch_size=4)``.
         init_cfg (dict, optional): mmengine weight initialisation.
@@ -107,6 +113,7 @@ class PredRNN(BaseModel):
                  reverse_input: Union[bool, str] = False,
                  channels_last: bool = False,
                  activation_checkpointing: bool = False,
+                 compile: Union[bool, dict] = False,
                  data_preprocessor: Optional[ConfigType] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
@@ -133,7 +140,8 @@ class PredRNN(BaseModel):
             kernel_size=kernel_size, layer_norm=layer_norm,
             spatial_size=spatial, decouple=self.decouple,
             channels_last=channels_last,
-            activation_checkpointing=activation_checkpointing)
+            activation_checkpointing=activation_checkpointing,
+            compile=compile)
         if sampling is None:
             sampling = self.default_sampling()
         self.sampling: BaseCurriculum = build_component(sampling)

@@ -1,0 +1,240 @@
+"""The compiled recurrence (``compile=True``) against eager execution.
+
+One tiny network is compiled once for the whole module (inductor, the CPU
+C++ backend) and checked against an eager copy with the same weights:
+predictions (the first step with all-zero states included), decoupling loss
+and gradients equal within float32 round-off, with and without activation
+checkpointing, and no recompilation across steps, iterations or validation
+(``error_on_recompile`` stays on for the whole module and the number of
+compiled graphs is counted).
+"""
+import copy
+import pickle
+import re
+
+import pytest
+import torch
+from torch._dynamo.utils import counters
+
+from predrnn.models.networks.predrnn_net import PredRNNNet
+from predrnn.models.networks.step_compiler import StepCompiler
+from predrnn.registry import MODELS
+
+# 2 layers of 4 channels, kernel 3, on 8-channel 4 x 6 patched frames
+CIN, CH, LAYERS, K = 8, 4, 2, 3
+B, T, HP, WP = 2, 5, 4, 6
+# float32 round-off: torch.testing's float32 defaults
+TOL = dict(rtol=1.3e-6, atol=1e-5)
+
+
+@pytest.fixture(scope='module', autouse=True)
+def strict_dynamo():
+    """Any recompilation in this module is an error; the counters start at
+    zero. FX-graph and AOT caches off, so that kernel counts do not depend
+    on earlier runs (compiled C++ kernels are still reused from disk)."""
+    import torch._functorch.config as functorch_config
+    import torch._inductor.config as inductor_config
+    torch._dynamo.reset()
+    counters.clear()
+    with torch._dynamo.config.patch(error_on_recompile=True), \
+            inductor_config.patch(fx_graph_cache=False), \
+            functorch_config.patch(enable_autograd_cache=False):
+        yield
+    torch._dynamo.reset()
+
+
+def _net(compile=False):
+    torch.manual_seed(0)
+    return PredRNNNet(CIN, CH, LAYERS, K, decouple=True, compile=compile)
+
+
+@pytest.fixture(scope='module')
+def nets():
+    """(eager, compiled) with the same weights."""
+    return _net(), _net(compile=True)
+
+
+def _clip(seed):
+    gen = torch.Generator().manual_seed(seed)
+    frames = torch.rand(B, T, CIN, HP, WP, generator=gen)
+    mask = torch.randint(0, 2, (B, T - 1), generator=gen).float()
+    mask[:, 1] = torch.tensor([0., 1.])  # both kinds of input at step 1
+    return frames, mask
+
+
+def _train_iteration(net, frames, mask):
+    """Predictions, decoupling loss and gradients of one training pass."""
+    net.zero_grad()
+    preds, cos = net(frames, mask, return_decouple_loss=True)
+    (((preds - frames[:, 1:])**2).mean() + 0.1 * cos).backward()
+    return preds.detach(), cos.detach(), {
+        n: p.grad.clone() for n, p in net.named_parameters()}
+
+
+def _assert_same_training(eager, compiled, seed):
+    frames, mask = _clip(seed)
+    p_e, cos_e, grads_e = _train_iteration(eager, frames, mask)
+    p_c, cos_c, grads_c = _train_iteration(compiled, frames, mask)
+    # the first step (all-zero states, its own compiled function) on its own
+    torch.testing.assert_close(p_c[:, 0], p_e[:, 0], **TOL)
+    torch.testing.assert_close(p_c, p_e, **TOL)
+    torch.testing.assert_close(cos_c, cos_e, **TOL)
+    assert grads_c.keys() == grads_e.keys()
+    for name in grads_e:
+        torch.testing.assert_close(grads_c[name], grads_e[name], **TOL,
+                                   msg=name)
+        assert grads_e[name].abs().sum() > 0, name
+
+
+def _variants(net):
+    """Names of the compiled step functions, e.g. '_first_step'."""
+    return sorted(key[0].split('.')[-1] for key in net.step_compiler._compiled)
+
+
+def test_training_matches_eager_with_one_graph_per_step_kind(nets):
+    eager, compiled = nets
+    for iteration in range(2):  # the second reuses both graphs
+        _assert_same_training(eager, compiled, seed=iteration)
+    assert _variants(compiled) == ['_first_step', '_next_step']
+    assert counters['stats']['unique_graphs'] == 2
+    assert not counters['graph_break']
+
+
+def test_activation_checkpointing_matches_eager_and_reuses_the_graphs(nets):
+    eager, compiled = nets
+    compiled.activation_checkpointing = True
+    try:
+        _assert_same_training(eager, compiled, seed=3)
+    finally:
+        compiled.activation_checkpointing = False
+    assert counters['stats']['unique_graphs'] == 2
+
+
+def test_checkpointing_stores_less_when_compiled(nets):
+    """Tensors autograd keeps outside the checkpointed steps: only the
+    states between steps (counted through saved-tensor hooks)."""
+    _, compiled = nets
+    frames, mask = _clip(4)
+
+    def saved_bytes(checkpointed):
+        compiled.activation_checkpointing = checkpointed
+        seen = {}
+
+        def pack(t):
+            seen[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+            return t
+
+        try:
+            with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+                compiled(frames, mask, return_decouple_loss=True)
+        finally:
+            compiled.activation_checkpointing = False
+        return sum(seen.values())
+
+    assert 0 < saved_bytes(True) < 0.5 * saved_bytes(False)
+
+
+def test_inference_matches_eager_and_nothing_recompiles(nets, monkeypatch):
+    """Validation compiles its own two step kinds once; training after it
+    and a second validation reuse every graph."""
+    from torch._inductor.graph import GraphLowering
+    code = []  # what inductor generates (as its run_and_get_code records)
+    monkeypatch.setattr(GraphLowering, 'save_output_code', code.append)
+    eager, compiled = nets
+    frames, _ = _clip(5)
+    mask = torch.ones(B, T - 1)
+    mask[:, 3:] = 0  # 3 observed frames, then the model's own outputs
+    for iteration in range(2):
+        with torch.no_grad():
+            p_e, loss_e = eager(frames, mask)
+            p_c, loss_c = compiled(frames, mask)
+        assert loss_e is None and loss_c is None
+        torch.testing.assert_close(p_c, p_e, **TOL)
+        _assert_same_training(eager, compiled, seed=6)
+    assert counters['stats']['unique_graphs'] == 4
+    assert len(compiled.step_compiler._compiled) == 4
+    # The gate arithmetic is fused: besides the convolutions, each of the
+    # two inference graphs launches a few generated kernels per layer
+    # (layout copies included), where eager runs ~25 pointwise operations
+    # per cell.
+    assert len(code) == 2
+    launches = [len(re.findall(r'^\s+cpp_fused_\w+\(', source, re.M))
+                for source in code]
+    assert all(0 < n <= 6 * LAYERS for n in launches), launches
+
+
+def test_copies_compile_their_own_steps(nets):
+    """deepcopy (EMA) and pickling keep the setting, not the compiled
+    functions."""
+    _, compiled = nets
+    assert compiled.step_compiler._compiled
+    for clone in (copy.deepcopy(compiled),
+                  pickle.loads(pickle.dumps(compiled))):
+        assert clone.step_compiler.enabled
+        assert clone.step_compiler._compiled == {}
+        torch.testing.assert_close(clone.state_dict(), compiled.state_dict())
+
+
+def test_compile_options():
+    assert StepCompiler(False).enabled is False
+    # no graph breaks (hence no host synchronisation inside a step) and
+    # kernels specialised to the shapes unless the user says otherwise
+    assert StepCompiler(True).options == dict(fullgraph=True, dynamic=False)
+    graphs = StepCompiler(dict(mode='reduce-overhead'))
+    assert graphs.options['mode'] == 'reduce-overhead'
+    assert graphs.uses_cuda_graphs and not StepCompiler(True).uses_cuda_graphs
+    with pytest.raises(TypeError, match='reduce-overhead'):
+        StepCompiler('yes')
+
+
+def test_cuda_graph_steps_are_marked_per_rollout_on_cuda_only(monkeypatch):
+    marks = []
+    monkeypatch.setattr(torch.compiler, 'cudagraph_mark_step_begin',
+                        lambda: marks.append(1))
+    StepCompiler(dict(mode='reduce-overhead')).begin_rollout(
+        torch.device('cuda'))
+    assert marks == [1]
+    StepCompiler(dict(mode='reduce-overhead')).begin_rollout(
+        torch.device('cpu'))
+    StepCompiler(True).begin_rollout(torch.device('cuda'))
+    assert marks == [1]
+
+
+def test_eager_while_tracing(monkeypatch):
+    """FLOP counting traces with torch.jit: the step runs eagerly."""
+    compiler = StepCompiler(True)
+    monkeypatch.setattr(torch.jit, 'is_tracing', lambda: True)
+    assert compiler(PredRNNNet._first_step, False) is PredRNNNet._first_step
+    assert compiler._compiled == {}
+
+
+def test_model_compile_setting_trains_and_validates_without_recompiles():
+    """``model.compile`` reaches the network; train and val steps of the
+    predictor (curriculum masks, losses, optim wrapper) run through dynamo
+    without a recompile (the ``eager`` backend: tracing only, fast)."""
+    from mmengine.optim import OptimWrapper
+    torch._dynamo.reset()
+    counters.clear()
+    cfg = dict(type='PredRNNv2', in_frames=3, out_frames=2, num_layers=2,
+               num_hidden=4, kernel_size=3,
+               data_preprocessor=dict(type='VideoDataPreprocessor',
+                                      patch_size=4))
+    torch.manual_seed(0)
+    eager = MODELS.build(cfg)
+    torch.manual_seed(0)
+    model = MODELS.build(dict(cfg, compile=dict(backend='eager')))
+    assert model.net.step_compiler.options['backend'] == 'eager'
+    clips = torch.randint(0, 256, (B, T, 1, 16, 16), dtype=torch.uint8,
+                          generator=torch.Generator().manual_seed(0))
+    for iteration in range(2):
+        losses = []
+        for net in (eager, model):
+            torch.manual_seed(iteration)  # the same curriculum mask
+            wrapper = OptimWrapper(torch.optim.SGD(net.parameters(), lr=0))
+            losses.append(net.train_step(dict(inputs=clips), wrapper))
+        for key in losses[0]:
+            torch.testing.assert_close(losses[1][key], losses[0][key], **TOL)
+        preds = [torch.stack([out['pred'] for out in net.val_step(
+            dict(inputs=clips))]) for net in (eager, model)]
+        torch.testing.assert_close(preds[1], preds[0], **TOL)
+    assert counters['stats']['unique_graphs'] == 4
