@@ -124,9 +124,30 @@ class VideoVisualizationHook(Hook):
             if rank == 0:
                 self._draw_clip(runner, sample, mode, index, step)
 
+    @staticmethod
+    def _in_display_range(runner: Any, sample: Mapping) -> Mapping:
+        """With a declared normalisation (users' data), show the frames in
+        data units, the training ``data_range`` mapped to black..white
+        (mean/std-normalised frames would otherwise be clipped to [0, 1]).
+        """
+        model = getattr(runner, 'model', None)
+        pre = getattr(getattr(model, 'module', model), 'data_preprocessor',
+                      None)
+        norm = getattr(pre, 'normalization', None)
+        if not norm or not norm.get('data_range'):
+            return sample
+        lo, hi = norm['data_range']
+        out = dict(sample)
+        for key in ('inputs', 'gt', 'pred'):
+            frames = sample[key]
+            data = pre.denormalize(frames[None])[0]
+            out[key] = (data - lo) / (hi - lo)
+        return out
+
     def _draw_clip(self, runner: Any, sample: Mapping, mode: str, index: int,
                    step: int) -> None:
         """Log one clip's strip and write its files."""
+        sample = self._in_display_range(runner, sample)
         name = f'{mode}_clip_{index:05d}'
         stem = name if mode == 'test' else f'{name}_{step}'
         out_dir = (
