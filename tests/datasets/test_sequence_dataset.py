@@ -305,3 +305,15 @@ def test_not_an_npz_zip(tmp_path):
         z.writestr('x.txt', 'hi')
     with pytest.raises(ValueError, match='npz'):
         SequenceDataset(str(tmp_path / 'a.npz'), layout='THW')
+
+
+def test_pickles_as_paths_for_spawned_workers(tmp_path):
+    import pickle
+    array = _series((N, 50, C, 16, 16))
+    np.save(tmp_path / 'a.npy', array)
+    ds = SequenceDataset(str(tmp_path / 'a.npy'), layout='NTCHW',
+                         split='all', in_frames=2, out_frames=2)
+    blob = pickle.dumps(ds)
+    assert len(blob) < array.nbytes // 10  # the map is not copied
+    clone = pickle.loads(blob)
+    assert torch.equal(clone[7]['inputs'], ds[7]['inputs'])
