@@ -19,7 +19,14 @@
 # once with tools/dataset_converters/videos_to_array.py and point source to
 # the .npy (memory-mapped).
 #
-# Time on a 2-core CPU: see the measurement below (TIME).
+# Time on a 2-core CPU: about 30 minutes for the 1500 iterations on an idle
+# machine, extrapolated: one training iteration (batch 8, 20 frames) took
+# 1.07 s of single-thread CPU time (torch 2.x float32, measured at nice 19
+# with OMP_NUM_THREADS=1); validation (9 windows) and start-up (decoding
+# the 2000-frame video) add well under a minute. Measured end to end, the
+# machine was shared with about 7 other busy processes (load average 7-8):
+# 12 to 24 s per iteration at nice 19, i.e. 5 to 10 hours for 1500
+# iterations under such load. Read the log's 'time:' to see yours.
 _base_ = [
     '../_base_/models/predrnnv2.py', '../_base_/datasets/own_sequences.py',
     '../_base_/schedules/adam_80k.py', '../_base_/default_runtime.py'
