@@ -317,3 +317,18 @@ def test_pickles_as_paths_for_spawned_workers(tmp_path):
     assert len(blob) < array.nbytes // 10  # the map is not copied
     clone = pickle.loads(blob)
     assert torch.equal(clone[7]['inputs'], ds[7]['inputs'])
+
+
+@pytest.mark.parametrize('channels', [3, 6])
+def test_resize_of_any_channel_count_matches_per_channel_resize(tmp_path,
+                                                                channels):
+    array = _series((1, 4, channels, 12, 20)).astype(np.float32)
+    np.save(tmp_path / 'a.npy', array)
+    ds = SequenceDataset(str(tmp_path / 'a.npy'), layout='NTCHW',
+                         split='all', in_frames=2, out_frames=2,
+                         resize=(6, 8))
+    got = ds[0]['inputs'].numpy()
+    assert got.dtype == np.float32 and got.shape == (4, channels, 6, 8)
+    want = np.stack([[cv2.resize(c, (8, 6), interpolation=cv2.INTER_AREA)
+                      for c in frame] for frame in array[0]])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-4)

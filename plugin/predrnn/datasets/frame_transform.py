@@ -86,10 +86,15 @@ class FrameTransform:
             height, width = self.resize
             shrink = height * width < frame.shape[1] * frame.shape[2]
             method = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
-            frame = np.stack([
-                cv2.resize(np.ascontiguousarray(c), (width, height),
-                           interpolation=method) for c in frame
-            ])
+            if frame.shape[0] <= 4:  # one call for grey, RGB, RGBA
+                image = cv2.resize(np.ascontiguousarray(frame.transpose(
+                    1, 2, 0)), (width, height), interpolation=method)
+                frame = image.reshape(height, width, -1).transpose(2, 0, 1)
+            else:  # any number of channels, one at a time
+                frame = np.stack([
+                    cv2.resize(np.ascontiguousarray(c), (width, height),
+                               interpolation=method) for c in frame
+                ])
         if self.crop:
             height, width = self.crop
             top = (frame.shape[1] - height) // 2
