@@ -53,7 +53,7 @@ class FrameFolder:
                  transform: Optional[FrameTransform] = None) -> None:
         if not os.path.isdir(folder):
             raise FileNotFoundError(f'Frame folder {folder} does not exist.')
-        self.folder = folder
+        self.folder = self.name = folder
         self.transform = transform or FrameTransform()
         self.files = list_frames(folder)[::frame_stride]
         if not self.files:

@@ -131,9 +131,7 @@ def open_sequences(source: Union[str, List[str]], layout: Optional[str],
     sequences = []
     for path in (p for s in sources for p in expand_source(s)):
         if os.path.isdir(path):
-            folder = FrameFolder(path, frame_stride, transform)
-            folder.name = path
-            sequences.append(folder)
+            sequences.append(FrameFolder(path, frame_stride, transform))
         elif path.lower().endswith(ARRAY_EXTENSIONS):
             file = ArrayFile(path, layout, npz_key, fallback_layout)
             sequences += [ArraySequence(file, i, frame_stride, transform)
