@@ -45,3 +45,20 @@ def test_no_overwrite_refuses_an_existing_file(tmp_path):
         with atomic_write(dst, overwrite=False):
             pass
     assert dst.read_bytes() == b'user data'
+
+
+@pytest.mark.parametrize('umask,mode', [(0o022, 0o644), (0o027, 0o640)])
+def test_new_file_has_the_permissions_open_would_give(tmp_path, umask, mode):
+    """Not tempfile.mkstemp's 0o600: a checkpoint in a shared work dir stays
+    readable by the group, as one written by mmengine's LocalBackend."""
+    old = os.umask(umask)
+    try:
+        with atomic_write(tmp_path / 'iter_1.pth') as tmp:
+            with open(tmp, 'wb') as f:
+                f.write(b'weights')
+        with open(tmp_path / 'plain.pth', 'wb') as f:
+            f.write(b'weights')
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / 'iter_1.pth').st_mode & 0o777 == mode
+    assert os.stat(tmp_path / 'plain.pth').st_mode & 0o777 == mode

@@ -8,10 +8,15 @@ destination only when the writer returned without error. A failure (disk
 full, an exception, Ctrl-C) removes the temporary file and leaves whatever
 was at the destination untouched: a truncated ``iter_N.pth`` can never
 appear under its final name.
+
+The temporary file is created with the permissions a plain ``open(path,
+'w')`` would give (``0o666`` less the umask), not ``tempfile.mkstemp``'s
+``0o600``: a checkpoint written atomically must stay readable by whoever
+could read one written by mmengine's ``LocalBackend`` (a shared work dir).
 """
 import contextlib
 import os
-import tempfile
+import secrets
 from typing import Callable, Iterator
 
 
@@ -38,10 +43,7 @@ def atomic_write(path: 'str | os.PathLike',
                               'it')
     folder = os.path.dirname(path) or '.'
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder,
-                               prefix='.' + os.path.basename(path) + '.',
-                               suffix='.tmp')
-    os.close(fd)
+    tmp = _create_temporary(folder, os.path.basename(path))
     try:
         yield tmp
         _fsync(tmp)
@@ -60,6 +62,23 @@ def atomic_write_with(path: 'str | os.PathLike',
     """Call ``writer(tmp_path)`` inside :func:`atomic_write`."""
     with atomic_write(path, overwrite=overwrite) as tmp:
         writer(tmp)
+
+
+def _create_temporary(folder: str, name: str) -> str:
+    """Create an empty, hidden ``.<name>.<random>.tmp`` in ``folder`` with
+    mode ``0o666`` less the umask (as ``open`` would), never reusing a
+    name that exists."""
+    for _ in range(100):
+        tmp = os.path.join(folder, f'.{name}.{secrets.token_hex(4)}.tmp')
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise FileExistsError(f'Could not create a temporary file for {name} in '
+                          f'{folder}: 100 random names were taken; remove '
+                          f'the .{name}.*.tmp files there.')
 
 
 def _fsync(path: str) -> None:
