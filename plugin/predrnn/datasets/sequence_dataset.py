@@ -211,8 +211,8 @@ class SequenceDataset(Dataset):
                         start, min(start + _STATS_CHUNK, b)))
             _STATS_CACHE[key] = stats.result(
                 self._declared.get('per_channel', True))
-            print_log(f'SequenceDataset: training statistics {_STATS_CACHE[key]}',
-                      logger='current')
+            print_log('SequenceDataset: training statistics '
+                      f'{_STATS_CACHE[key]}', logger='current')
         return _STATS_CACHE[key]
 
     @property

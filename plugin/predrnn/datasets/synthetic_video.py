@@ -30,8 +30,8 @@ def moving_shapes(num_frames: int, height: int = 48, width: int = 64,
             y, x = (int(round(v)) for v in pos[k])
             color = tuple(int(c) for c in colors[k])
             if k % 2:
-                cv2.rectangle(frame, (x - size, y - size), (x + size, y + size),
-                              color, -1)
+                cv2.rectangle(frame, (x - size, y - size),
+                              (x + size, y + size), color, -1)
             else:
                 cv2.circle(frame, (x, y), size, color, -1)
         pos += vel
