@@ -6,7 +6,7 @@ weights are read from a ``state_dict`` by the authors' names
 (``cell_list.<l>.conv_a.0.weight``, ``conv_input1.weight`` ...), so a renamed
 parameter fails too. Nothing here imports the code under test.
 """
-from typing import Dict, Optional
+from typing import Dict
 
 import torch
 import torch.nn.functional as F
@@ -39,7 +39,8 @@ def ref_action_cell(sd: Dict[str, torch.Tensor], prefix: str, x, h, c, m, a):
     path. Returns ``(h', c', m', dC, dM)``."""
     i_x, f_x, g_x, ip_x, fp_x, gp_x, o_x = split(conv(x, sd,
                                                       prefix + 'conv_x.0'), 7)
-    hidden = conv(h, sd, prefix + 'conv_h.0') * conv(a, sd, prefix + 'conv_a.0')
+    hidden = (conv(h, sd, prefix + 'conv_h.0')
+              * conv(a, sd, prefix + 'conv_a.0'))
     i_h, f_h, g_h, o_h = split(hidden, 4)
     i_m, f_m, g_m = split(conv(m, sd, prefix + 'conv_m.0'), 3)
     d_c = sig(i_x + i_h) * tanh(g_x + g_h)
@@ -55,8 +56,7 @@ def ref_action_cell(sd: Dict[str, torch.Tensor], prefix: str, x, h, c, m, a):
 def ref_action_rollout(sd: Dict[str, torch.Tensor], frames: torch.Tensor,
                        actions: torch.Tensor, mask: torch.Tensor,
                        num_layers: int, conv_on_input: bool,
-                       res_on_conv: bool, prefix: str = '',
-                       additive_cells: Optional[object] = None):
+                       res_on_conv: bool, prefix: str = ''):
     """SPEC 10 network (multiplicative fusion) with explicit loops.
 
     Args:

@@ -211,7 +211,8 @@ class ActionPredRNNNet(nn.Module):
         b, t_total, _, height, width = frames.shape
         if gt_mask.shape != (b, t_total - 1):
             raise ValueError(f'gt_mask must have shape (B, T-1) = '
-                             f'{(b, t_total - 1)}, got {tuple(gt_mask.shape)}.')
+                             f'{(b, t_total - 1)}, got '
+                             f'{tuple(gt_mask.shape)}.')
         self.check_conditions(conditions, b, t_total)
         cond = self.encode_conditions(
             conditions[:, :t_total - 1].to(frames.dtype), height, width)

@@ -132,7 +132,8 @@ def convert_action_reference_state(checkpoint: Mapping) -> Tuple[
             f'Checkpoint ({source} layout, {hp.describe()}) does not match '
             f'an action-conditioned PredRNN-V2: missing keys '
             f'{missing or "none"}; unexpected keys {unexpected or "none"}.')
-    out = OrderedDict((NET_PREFIX + k, state[k].float()) for k in sorted(state))
+    out = OrderedDict(
+        (NET_PREFIX + k, state[k].float()) for k in sorted(state))
     return source, hp, out
 
 
