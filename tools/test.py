@@ -25,8 +25,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a PredRNN model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='where results and logs go; '
-                        'defaults to ./work_dirs/<config name>')
+    parser.add_argument('--work-dir', help='where results and logs go (in '
+                        'a timestamped folder); defaults to ./work_dirs/'
+                        '<config folder>/<config name>, as tools/train.py')
     parser.add_argument('--show-dir', help='save strips and GIFs here '
                         '(relative paths go under the run\'s log dir)')
     parser.add_argument('--show-num', type=int, default=8,
@@ -47,14 +48,14 @@ def parse_args(argv=None):
 
 def build_config(args) -> Config:
     from predrnn.utils import (check_clip_shapes, check_component_arguments,
-                               check_top_level_keys)
+                               check_top_level_keys, default_work_dir)
     from predrnn.engine import CheckpointError, load_checkpoint_safely
-    if not osp.exists(args.checkpoint):
-        raise SystemExit(f'error: checkpoint {args.checkpoint} does not '
-                         f'exist.')
-    try:  # a directory, a text file, a corrupt or unsafe file, NaN weights
+    # a missing path, a directory, a text file, a corrupt or unsafe file,
+    # NaN weights: one line saying what is wrong and what to give instead
+    # (URLs as mmengine's load_from takes them are downloaded and checked)
+    try:
         load_checkpoint_safely(args.checkpoint)
-    except CheckpointError as error:
+    except (CheckpointError, FileNotFoundError) as error:
         raise SystemExit(f'error: {error}') from None
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -66,8 +67,8 @@ def build_config(args) -> Config:
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        # as tools/train.py: the logs go beside the training run's
+        cfg.work_dir = default_work_dir(args.config)
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.show_dir:

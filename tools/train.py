@@ -60,7 +60,7 @@ def build_config(args) -> Config:
     fail here, before anything is built."""
     from predrnn.utils import (check_clip_shapes, check_component_arguments,
                                check_top_level_keys, check_work_dir_is_free,
-                               existing_checkpoints)
+                               default_work_dir, existing_checkpoints)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -70,12 +70,7 @@ def build_config(args) -> Config:
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        # folder and name: configs/mmnist/predrnnv2.py and
-        # configs/mfmnist/predrnnv2.py must not share a work dir
-        config = osp.abspath(args.config)
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.basename(osp.dirname(config)),
-                                osp.splitext(osp.basename(config))[0])
+        cfg.work_dir = default_work_dir(args.config)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
         if find_latest_checkpoint(cfg.work_dir) is None:

@@ -246,8 +246,10 @@ def test_missing_checkpoint_is_a_clear_error(setup, capsys):
     with pytest.raises(SystemExit) as info:
         tool.main([str(setup['config']), missing, '--work-dir',
                    str(setup['tmp'] / 'work_missing')])
-    assert str(info.value.code) == f'error: checkpoint {missing} does not ' \
-        'exist.'
+    message = str(info.value.code)
+    assert message.startswith(f'error: Checkpoint {missing!r} does not '
+                              'exist.')
+    assert 'Expected a checkpoint written by torch.save' in message
     # refused before a Runner (and its work dir) is made
     assert not (setup['tmp'] / 'work_missing').exists()
 

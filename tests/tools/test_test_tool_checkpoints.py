@@ -68,3 +68,20 @@ def test_nan_weights(config, tmp_path):
     torch.save(dict(meta={}, state_dict=state), ckpt)
     message = run(config, ckpt, tmp_path)
     assert f'state_dict.{name} (3 NaN, 0 Inf)' in message
+
+
+def test_default_work_dir_is_the_training_runs(config, tmp_path,
+                                               monkeypatch):
+    """Without --work-dir the logs and metrics.json go into the work dir
+    tools/train.py gives the same config (work_dirs/<folder>/<name>), not
+    into work_dirs/<name>, which configs of the same name in other folders
+    share."""
+    torch.manual_seed(0)
+    state = MODELS.build(Config.fromfile(str(config)).model).state_dict()
+    ckpt = tmp_path / 'iter_1.pth'
+    torch.save(dict(meta={}, state_dict=state), ckpt)
+    monkeypatch.chdir(tmp_path)
+    cfg = tool.build_config(tool.parse_args([str(config), str(ckpt)]))
+    expected = osp.join('work_dirs', osp.basename(osp.dirname(config)),
+                        'tiny')
+    assert osp.normpath(cfg.work_dir) == expected

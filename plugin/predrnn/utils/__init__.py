@@ -3,10 +3,12 @@ from .atomic_write import atomic_write, atomic_write_with
 from .component_args import check_component_arguments
 from .config_checks import (RUNNER_KEYS, check_clip_shapes,
                             check_top_level_keys, check_work_dir_is_free,
-                            existing_checkpoints)
+                            default_work_dir, existing_checkpoints)
 from .launcher import launcher_env_problem, setup_distributed
 
-__all__ = ['atomic_write', 'atomic_write_with', 'RUNNER_KEYS', 'check_clip_shapes', 'check_top_level_keys',
-           'check_work_dir_is_free', 'existing_checkpoints',
+__all__ = ['atomic_write', 'atomic_write_with', 'RUNNER_KEYS',
+           'check_clip_shapes', 'check_top_level_keys',
+           'check_work_dir_is_free', 'default_work_dir',
+           'existing_checkpoints',
            'check_component_arguments', 'launcher_env_problem',
            'setup_distributed']

@@ -60,6 +60,20 @@ def check_clip_shapes(cfg: Config) -> None:
                     f'model.{key}={model[key]}; they must agree.')
 
 
+def default_work_dir(config_path: str) -> str:
+    """``./work_dirs/<config folder>/<config name>``, the work dir of a
+    config run without ``--work-dir`` by tools/train.py and tools/test.py.
+
+    Decision: folder and name, so that configs of the same name in
+    different folders (configs/mmnist/predrnnv2.py and
+    configs/mfmnist/predrnnv2.py) never share a work dir, and a test run
+    writes its logs and metrics.json beside the training run it evaluates.
+    """
+    config = osp.abspath(config_path)
+    return osp.join('./work_dirs', osp.basename(osp.dirname(config)),
+                    osp.splitext(osp.basename(config))[0])
+
+
 def existing_checkpoints(work_dir: str) -> List[str]:
     """Checkpoint files an earlier run left in ``work_dir``."""
     if not osp.isdir(work_dir):
