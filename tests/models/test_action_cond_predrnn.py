@@ -153,6 +153,8 @@ def test_missing_conditions_are_named():
 
 @pytest.mark.parametrize('kw,match', [
     (dict(reverse_input=True), 'reverse_input'),
+    (dict(reverse_input='two_steps'), 'reverse_input'),
+    (dict(compile=True), 'compile'),
     (dict(fusion='concat'), 'fusion must be one of'),
     (dict(hidden=7), 'must be even'),
     (dict(conv_on_input=False, res_on_conv=True), 'needs conv_on_input'),

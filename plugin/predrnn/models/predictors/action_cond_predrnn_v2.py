@@ -22,7 +22,8 @@ _UNSUPPORTED = dict(
     reverse_input='a time-reversed clip would need time-reversed actions, '
     'whose meaning depends on the data',
     channels_last='not implemented for the conditioned core',
-    activation_checkpointing='not implemented for the conditioned core')
+    activation_checkpointing='not implemented for the conditioned core',
+    compile='not implemented for the conditioned core')
 
 
 @MODELS.register_module()
@@ -48,8 +49,8 @@ class ActionCondPredRNNv2(PredRNNv2):
             ``ConditionedVideoDataPreprocessor(patch_size=4)``.
         **kwargs: the other arguments of :class:`PredRNNv2` (``in_frames``,
             ``out_frames``, ``frame_channels``, ``beta``, ``sampling`` ...).
-            ``reverse_input``, ``channels_last`` and
-            ``activation_checkpointing`` are refused.
+            ``reverse_input``, ``channels_last``,
+            ``activation_checkpointing`` and ``compile`` are refused.
 
     ``forward(inputs, data_samples, mode, conditions)``: ``conditions`` is
     float ``(B, T, A)`` (``T = in_frames + out_frames``; ``T - 1`` also
