@@ -71,6 +71,13 @@ def main(argv=None) -> int:
     from predrnn.models.utils import CheckpointFormatError
     from predrnn.models.utils.action_checkpoints import \
         convert_any_reference_state
+    if (osp.exists(args.src) and osp.exists(args.dst)
+            and osp.samefile(args.src, args.dst)):
+        # --force would replace the only copy of the source by its
+        # conversion
+        raise SystemExit(f'error: {args.dst} is the source checkpoint '
+                         f'itself; give another destination, e.g. '
+                         f'{osp.splitext(args.dst)[0]}_converted.pth.')
     if osp.exists(args.dst) and not args.force:
         raise SystemExit(f'error: {args.dst} exists; pass --force to '
                          f'overwrite it.')

@@ -190,3 +190,15 @@ def test_failed_write_keeps_the_old_destination(tmp_path, monkeypatch):
     monkeypatch.setattr(torch, 'save', real_save)
     assert dst.read_bytes() == old
     assert sorted(p.name for p in dst.parent.iterdir()) == ['converted.pth']
+
+
+def test_source_is_never_the_destination(tmp_path):
+    """Even with --force, converting a file onto itself would replace the
+    only copy of the source checkpoint."""
+    src = baseline.save_authors_checkpoint(tiny_baseline(), str(tmp_path),
+                                           7)
+    before = open(src, 'rb').read()
+    message = run_tool(src, src, '--force')
+    assert 'is the source checkpoint itself' in message
+    assert '_converted.pth' in message
+    assert open(src, 'rb').read() == before
