@@ -15,6 +15,7 @@ from .autocast_optim_wrapper import (AutocastOptimWrapper,
 from .checkpoint_allowlist import (SAFE_ATTRIBUTES, register_safe_globals,
                                    safe_globals_list)
 from .checkpoint_check_hook import CheckpointCheckHook
+from .data_normalization_hook import DataNormalizationHook
 from .finite_best_checkpoint_hook import FiniteBestCheckpointHook
 from .finite_loss import check_finite_losses
 from .finite_weights import check_finite_weights, nonfinite_tensors
@@ -33,6 +34,7 @@ __all__ = [
     'FiniteBestCheckpointHook', 'check_finite_losses', 'IterationSeedHook',
     'iteration_seed', 'LossDivergenceHook',
     'ATOMIC_LOCAL', 'AtomicLocalBackend', 'CheckpointCheckHook',
+    'DataNormalizationHook',
     'SAFE_ATTRIBUTES', 'register_safe_globals', 'safe_globals_list',
     'check_finite_weights', 'nonfinite_tensors', 'CheckpointError',
     'CorruptCheckpointError', 'NonFiniteCheckpointError',
