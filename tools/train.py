@@ -16,7 +16,8 @@ from typing import Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import (EpochBasedTrainLoop, Runner,
+                             find_latest_checkpoint)
 
 
 def parse_args(argv=None):
@@ -119,19 +120,25 @@ class NothingToTrainCheck(Hook):
         done, end = runner.iter, runner.max_iters
         if done < end or not runner.cfg.get('resume'):
             return
-        key = ('train_cfg.max_epochs' if runner.train_loop.__class__.__name__
-               .startswith('Epoch') else 'train_cfg.max_iters')
+        if isinstance(runner.train_loop, EpochBasedTrainLoop):
+            key = 'train_cfg.max_epochs'
+            at = f'epoch {runner.epoch} (iteration {done})'
+            limit = f'{key} gives {runner.max_epochs} epochs'
+        else:
+            key = 'train_cfg.max_iters'
+            at = f'iteration {done}'
+            limit = f'{key} gives {end} iterations'
         if done == end:
             runner.logger.warning(
-                f'The resumed checkpoint is at iteration {done}, the end of '
-                f'this run ({key} gives {end}): nothing left to train. Raise '
-                f'{key} to train longer.')
+                f'The resumed checkpoint is at {at}, the end of this run '
+                f'({limit}): nothing left to train. Raise {key} to train '
+                'longer.')
             return
         raise SystemExit(
-            f'error: the resumed checkpoint is at iteration {done}, beyond '
-            f'the end of this run ({key} gives {end} iterations), so '
-            f'nothing would be trained. Raise {key} (--cfg-options '
-            f'{key}=N) to continue training, or resume another checkpoint.')
+            f'error: the resumed checkpoint is at {at}, beyond the end of '
+            f'this run ({limit}), so nothing would be trained. Raise {key} '
+            f'(--cfg-options {key}=N) to continue training, or resume '
+            'another checkpoint.')
 
 
 def main(argv=None) -> Optional[Runner]:

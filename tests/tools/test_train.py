@@ -517,6 +517,27 @@ def test_resume_past_max_iters_is_an_error(tmp_path, hooks_dir):
     assert 'nothing left to train' in read_log(work_dir)
 
 
+def test_resume_past_max_epochs_names_epochs():
+    """An epoch-based run counts epochs: the message names the epoch and
+    train_cfg.max_epochs in epochs, not iterations under the epochs' key."""
+    from types import SimpleNamespace
+
+    from mmengine.logging import MMLogger
+    from mmengine.runner import EpochBasedTrainLoop
+    loop = object.__new__(EpochBasedTrainLoop)  # only its type is read
+    logger = MMLogger.get_instance('nothing_to_train_epochs')
+    runner = SimpleNamespace(iter=50, max_iters=30, epoch=5, max_epochs=3,
+                             cfg=dict(resume=True), train_loop=loop,
+                             logger=logger)
+    with pytest.raises(SystemExit) as info:
+        train_tool.NothingToTrainCheck().before_train(runner)
+    message = str(info.value.code)
+    assert 'at epoch 5 (iteration 50)' in message
+    assert 'train_cfg.max_epochs gives 3 epochs' in message
+    runner.iter, runner.epoch = 30, 3
+    train_tool.NothingToTrainCheck().before_train(runner)  # complete: ok
+
+
 # --------------------------------------------------------------------- #
 # h. --launcher without its launcher (item 9)
 # --------------------------------------------------------------------- #
