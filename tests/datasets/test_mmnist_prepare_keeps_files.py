@@ -260,7 +260,8 @@ def test_structure_still_checked(tmp_path):
 
 def test_data_root_that_is_a_file(tmp_path):
     (tmp_path / 'data').write_text('oops')
-    with pytest.raises(NotADirectoryError, match='is a file'):
+    with pytest.raises(NotADirectoryError,
+                       match='is a file.*Give data root a folder'):
         pm.prepare_mmnist(str(tmp_path / 'data'), from_dir=str(tmp_path))
     assert (tmp_path / 'data').read_text() == 'oops'
     assert load_tool().main(['mmnist', '--data-root',

@@ -165,9 +165,13 @@ def _check_folder(path: str, what: str, must_exist: bool) -> None:
     """Raise a clear error if ``path`` is a file (or, with ``must_exist``,
     missing) where a folder is expected."""
     if os.path.exists(path) and not os.path.isdir(path):
-        raise NotADirectoryError(f'{what} {path} is a file, not a folder')
+        raise NotADirectoryError(
+            f'{what} {path} is a file, not a folder; it was left as it is. '
+            f'Give {what} a folder (a new one is created).')
     if must_exist and not os.path.isdir(path):
-        raise FileNotFoundError(f'{what} {path}: folder not found')
+        raise FileNotFoundError(
+            f'{what} {path}: folder not found; give the folder that holds '
+            'the downloaded files.')
 
 
 def prepare_mmnist(data_root: str = 'data',
