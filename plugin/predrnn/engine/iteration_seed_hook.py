@@ -96,6 +96,11 @@ class IterationSeedHook(Hook):
                           data_batch: Optional[Any] = None) -> None:
         """Seed the generators for this iteration.
 
+        Decision: the three generators are seeded here rather than through
+        ``mmengine.runner.set_random_seed``, which hands one seed to numpy's
+        legacy (32-bit) seeding and to torch alike: torch keeps the full
+        64 bits of :func:`iteration_seed`, numpy gets its high 32 bits.
+
         Args:
             runner (Runner): The runner.
             batch_idx (int): Index of the batch in the epoch.
