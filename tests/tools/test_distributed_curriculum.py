@@ -6,46 +6,27 @@ both iterations, so every clip draws a random ground-truth mask: if the
 ranks drew the same masks, or a clip's mask depended on how the batch is
 split, the losses and weights would differ. The paper recipe's two optimizer
 steps per iteration (``reverse_input='two_steps'``) run through the DDP
-wrapper too. The helpers (tiny config, loss-recording hook) are those of
-tests/tools/test_train.py.
+wrapper too. The helpers (tiny config, loss-recording hook, the two runs)
+are those of tests/tools/test_train.py.
 """
 import os.path as osp
-import subprocess
-import sys
 
-from test_train import (TRAIN, assert_same_tensors, hooks_dir,  # noqa: F401
-                        load, read_losses, subprocess_env, train_tool,
-                        write_config)
+from test_train import (assert_same_tensors, hooks_dir,  # noqa: F401
+                        load, read_losses, train_one_and_two_processes)
 
 
 def test_two_processes_equal_one_process_under_random_curriculum(
         tmp_path, hooks_dir):  # noqa: F811
-    results = {}
-    for world, batch in ((2, 2), (1, 4)):
-        config = write_config(
-            tmp_path, f'rss{world}', data_root=tmp_path / 'data',
-            max_iters=2, batch_size=batch, shuffle=True,
-            dataset=dict(num_clips=8),
-            sampling=dict(type='ReverseScheduledSampling', s1=0, s2=10,
-                          alpha=2.0),
-            model=dict(reverse_input='two_steps'),
-            optimizer=dict(type='SGD', lr=0.5),
-            custom_hooks=[dict(type='RecordLossHook')])
-        work_dir = str(tmp_path / f'work_{world}')
-        if world == 1:
-            train_tool.main([config, '--work-dir', work_dir])
-        else:
-            out = subprocess.run(
-                [sys.executable, '-m', 'torch.distributed.run',
-                 '--standalone', '--nproc_per_node', '2', TRAIN, config,
-                 '--launcher', 'pytorch', '--work-dir', work_dir],
-                cwd=str(tmp_path), capture_output=True, text=True,
-                timeout=300,
-                env=subprocess_env(hooks_dir, OMP_NUM_THREADS='1'))
-            assert out.returncode == 0, out.stdout[-3000:] + out.stderr[
-                -5000:]
-        results[world] = (read_losses(work_dir),
-                          load(osp.join(work_dir, 'iter_2.pth')))
+    work_dirs = train_one_and_two_processes(
+        tmp_path, hooks_dir, 'rss', 300, max_iters=2, shuffle=True,
+        dataset=dict(num_clips=8),
+        sampling=dict(type='ReverseScheduledSampling', s1=0, s2=10,
+                      alpha=2.0),
+        model=dict(reverse_input='two_steps'),
+        optimizer=dict(type='SGD', lr=0.5))
+    results = {world: (read_losses(work_dir),
+                       load(osp.join(work_dir, 'iter_2.pth')))
+               for world, work_dir in work_dirs.items()}
     (losses2, ckpt2), (losses1, ckpt1) = results[2], results[1]
     assert [it for it, _ in losses2] == [it for it, _ in losses1] == [1, 2]
     for (_, a), (_, b) in zip(losses2, losses1):

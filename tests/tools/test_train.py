@@ -284,33 +284,42 @@ def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path, hooks_dir):
 # --------------------------------------------------------------------- #
 # b. two DDP processes == one process with the whole batch
 # --------------------------------------------------------------------- #
+def train_one_and_two_processes(tmp_path, hooks_dir, tag, timeout,
+                                **config):
+    """Train the tiny config twice: torchrun with 2 gloo processes of batch
+    2, and one process of batch 4. Returns ``{world size: work dir}``."""
+    work_dirs = {}
+    for world, batch in ((2, 2), (1, 4)):
+        path = write_config(tmp_path, f'{tag}{world}',
+                            data_root=tmp_path / 'data', batch_size=batch,
+                            custom_hooks=[dict(type='RecordLossHook')],
+                            **config)
+        work_dir = work_dirs[world] = str(tmp_path / f'work_{tag}_{world}')
+        if world == 1:
+            train_tool.main([path, '--work-dir', work_dir])
+            continue
+        out = subprocess.run(
+            # --standalone: a free port, found by torchrun itself
+            [sys.executable, '-m', 'torch.distributed.run', '--standalone',
+             '--nproc_per_node', '2', TRAIN, path, '--launcher', 'pytorch',
+             '--work-dir', work_dir],
+            cwd=str(tmp_path), capture_output=True, text=True,
+            timeout=timeout,
+            env=subprocess_env(hooks_dir, OMP_NUM_THREADS='1'))
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
+    return work_dirs
+
+
 def test_two_processes_equal_one_process_with_double_batch(tmp_path,
                                                            hooks_dir):
     """torchrun, 2 gloo processes with batch 2 each vs one process with
     batch 4 over the same 4 clips: same first loss, same weights after the
     step. Teacher forcing keeps the masks deterministic; plain SGD."""
+    work_dirs = train_one_and_two_processes(
+        tmp_path, hooks_dir, 'ddp', 180, max_iters=1, shuffle=False,
+        dataset=dict(num_clips=4), optimizer=dict(type='SGD', lr=0.5))
     results = {}
-    for world, batch in ((2, 2), (1, 4)):
-        config = write_config(
-            tmp_path, f'ddp{world}', data_root=tmp_path / 'data',
-            max_iters=1, batch_size=batch, shuffle=False,
-            dataset=dict(num_clips=4),
-            optimizer=dict(type='SGD', lr=0.5),
-            custom_hooks=[dict(type='RecordLossHook')])
-        work_dir = str(tmp_path / f'work_{world}')
-        if world == 1:
-            train_tool.main([config, '--work-dir', work_dir])
-        else:
-            out = subprocess.run(
-                # --standalone: a free port, found by torchrun itself
-                [sys.executable, '-m', 'torch.distributed.run',
-                 '--standalone', '--nproc_per_node', '2', TRAIN, config,
-                 '--launcher', 'pytorch', '--work-dir', work_dir],
-                cwd=str(tmp_path), capture_output=True, text=True,
-                timeout=180,
-                env=subprocess_env(hooks_dir, OMP_NUM_THREADS='1'))
-            assert out.returncode == 0, out.stdout[-3000:] + out.stderr[
-                -5000:]
+    for world, work_dir in work_dirs.items():
         assert [it for it, _ in read_losses(work_dir)] == [1]
         ckpt = load(osp.join(work_dir, 'iter_1.pth'))
         results[world] = read_losses(work_dir)[0][1], ckpt
