@@ -213,10 +213,11 @@ def work_dir_snapshot(folder):
 def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path, hooks_dir):
     """Killed after iteration 3 (last checkpoint at 2) and resumed, the run
     repeats iterations 3..6 with the losses, and ends with the weights,
-    optimizer state and iteration, of a run that was never interrupted. Reverse scheduled sampling is mid-transition at every
-    iteration (random masks whose probabilities depend on the iteration),
-    so a curriculum restarting at 0, different masks or a different data
-    stream after resuming would all show."""
+    optimizer state and iteration, of a run that was never interrupted.
+    Reverse scheduled sampling is mid-transition at every iteration
+    (random masks whose probabilities depend on the iteration), so a
+    curriculum restarting at 0, different masks or a different data stream
+    after resuming would all show."""
     max_iters = 6
     config = write_config(
         tmp_path, 'resume', data_root=tmp_path / 'data', max_iters=max_iters,

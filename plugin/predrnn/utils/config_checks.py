@@ -13,8 +13,8 @@ from mmengine.runner import Runner
 RUNNER_KEYS = frozenset(
     name for name in inspect.signature(Runner.__init__).parameters
     if name not in ('self', 'cfg')) | {
-        '_base_', 'custom_imports', 'model_wrapper_cfg', 'find_unused_parameters',
-        'sync_bn', 'compile'}
+        '_base_', 'custom_imports', 'model_wrapper_cfg',
+        'find_unused_parameters', 'sync_bn', 'compile'}
 
 
 def check_top_level_keys(cfg: Config) -> None:
