@@ -17,7 +17,7 @@ could read one written by mmengine's ``LocalBackend`` (a shared work dir).
 import contextlib
 import os
 import secrets
-from typing import Callable, Iterator
+from typing import Iterator
 
 
 @contextlib.contextmanager
@@ -54,14 +54,6 @@ def atomic_write(path: 'str | os.PathLike',
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
-
-
-def atomic_write_with(path: 'str | os.PathLike',
-                      writer: Callable[[str], None],
-                      overwrite: bool = True) -> None:
-    """Call ``writer(tmp_path)`` inside :func:`atomic_write`."""
-    with atomic_write(path, overwrite=overwrite) as tmp:
-        writer(tmp)
 
 
 def _create_temporary(folder: str, name: str) -> str:
