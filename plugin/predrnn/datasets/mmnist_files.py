@@ -225,8 +225,3 @@ def validate(path: str,
             reason = f'{where}: {reason}'
         raise ValueError(reason)
     return check
-
-
-def folder_of(data_root: str, dataset: str) -> str:
-    """``<data_root>/<subdir of dataset>``."""
-    return os.path.join(data_root, tables(dataset)[0])
