@@ -13,7 +13,6 @@ import torch
 import torch.nn.functional as F
 
 from predrnn.registry import MODELS
-from ..curricula import inference_mask
 from ..networks.action_predrnn_net import ActionPredRNNNet
 from ..utils import CheckpointFormatError, patched_shape
 from .predrnn_v2 import PredRNNv2
@@ -165,13 +164,7 @@ class ActionCondPredRNNv2(PredRNNv2):
         """Deterministic rollout following ``conditions`` (all ``T``
         frames' worth, even when ``inputs`` holds only the observed
         frames). Returns patched ``(B, T-1, ...)``."""
-        self.check_clip(inputs, allow_observed_only=True)
-        if inputs.shape[1] == self.in_frames:  # future unknown: pad
-            pad = inputs.new_zeros(inputs.shape[0], self.out_frames,
-                                   *inputs.shape[2:])
-            inputs = torch.cat([inputs, pad], dim=1)
-        mask = inference_mask(inputs.shape[0], self.in_frames,
-                              self.total_frames, inputs.device)
+        inputs, mask = self.rollout_inputs(inputs)
         return self.net(inputs, conditions, mask)[0]
 
     def predict(self, inputs: torch.Tensor,

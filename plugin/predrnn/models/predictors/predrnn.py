@@ -307,6 +307,12 @@ class PredRNN(BaseModel):
     def infer(self, inputs: torch.Tensor) -> torch.Tensor:
         """Deterministic rollout: encoder steps see the ground truth, decoder
         steps the previous prediction. Returns patched ``(B, T-1, ...)``."""
+        return self.net(*self.rollout_inputs(inputs))[0]
+
+    def rollout_inputs(self, inputs: torch.Tensor
+                       ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The full-length clip (observed-only ``inputs`` padded with zeros:
+        the mask never selects them) and the ``(B, T-1)`` inference mask."""
         self.check_clip(inputs, allow_observed_only=True)
         if inputs.shape[1] == self.in_frames:  # future unknown: pad
             pad = inputs.new_zeros(inputs.shape[0], self.out_frames,
@@ -314,7 +320,7 @@ class PredRNN(BaseModel):
             inputs = torch.cat([inputs, pad], dim=1)
         mask = inference_mask(inputs.shape[0], self.in_frames,
                               self.total_frames, inputs.device)
-        return self.net(inputs, mask)[0]
+        return inputs, mask
 
     def predict(self, inputs: torch.Tensor) -> List[Dict[str, torch.Tensor]]:
         """One dict per clip: ``pred``, ``gt`` and ``inputs`` (see forward)."""
