@@ -12,18 +12,16 @@ set against the hyperparameters their shapes imply and adding ``net.``.
 ``res_on_conv`` (encoder-to-decoder skips) has no weights: it cannot be read
 from a checkpoint and must be set in the config as it was in training.
 """
-import re
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Mapping, Optional, Tuple
 
 import torch
 
-from .reference_checkpoints import (NET_PREFIX, CheckpointFormatError,
+from .reference_checkpoints import (CheckpointFormatError, convert_named_state,
                                     convert_reference_state,
-                                    extract_net_state)
+                                    count_cell_layers, extract_net_state)
 
-_CELL_KEY = re.compile(r'^cell_list\.(\d+)\.')
 _GATED_CONVS = ('conv_x', 'conv_h', 'conv_a', 'conv_m', 'conv_o')
 _ENCODER_KEYS = ('conv_input1.weight', 'conv_input2.weight',
                  'action_conv_input1.weight', 'action_conv_input2.weight',
@@ -59,11 +57,7 @@ def is_action_state(state: Mapping[str, torch.Tensor]) -> bool:
 def infer_action_hyperparams(state: Mapping[str, torch.Tensor]
                              ) -> ActionNetHyperParams:
     """Read the hyperparameters from the shapes of authors-named tensors."""
-    layers = sorted({int(m.group(1)) for k in state
-                     if (m := _CELL_KEY.match(k))})
-    if layers != list(range(len(layers))):
-        raise CheckpointFormatError(
-            f'Cell indices are not consecutive from 0: {layers}.')
+    num_layers = count_cell_layers(state)
     try:
         conv_x = state['cell_list.0.conv_x.0.weight']
         conv_a = state['cell_list.0.conv_a.0.weight']
@@ -83,7 +77,7 @@ def infer_action_hyperparams(state: Mapping[str, torch.Tensor]
         cond = conv_a.shape[1]
     norm = state.get('cell_list.0.conv_x.1.weight')
     return ActionNetHyperParams(
-        num_layers=len(layers),
+        num_layers=num_layers,
         num_hidden=conv_x.shape[0] // 7,
         in_channels=in_channels,
         condition_channels=cond,
@@ -123,18 +117,9 @@ def convert_action_reference_state(checkpoint: Mapping) -> Tuple[
         tuple: source layout, implied hyperparameters and the state dict
         with ``net.``-prefixed keys.
     """
-    source, state = extract_net_state(checkpoint)
-    hp = infer_action_hyperparams(state)
-    want = expected_action_keys(hp)
-    missing, unexpected = sorted(want - set(state)), sorted(set(state) - want)
-    if missing or unexpected:
-        raise CheckpointFormatError(
-            f'Checkpoint ({source} layout, {hp.describe()}) does not match '
-            f'an action-conditioned PredRNN-V2: missing keys '
-            f'{missing or "none"}; unexpected keys {unexpected or "none"}.')
-    out = OrderedDict(
-        (NET_PREFIX + k, state[k].float()) for k in sorted(state))
-    return source, hp, out
+    return convert_named_state(checkpoint, infer_action_hyperparams,
+                               expected_action_keys,
+                               'an action-conditioned PredRNN-V2')
 
 
 def convert_any_reference_state(checkpoint: Mapping) -> Tuple[str, object,

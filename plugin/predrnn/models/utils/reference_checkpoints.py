@@ -10,7 +10,7 @@ prefix, validating the key set and adding our ``net.`` prefix.
 import re
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import torch
 
@@ -76,14 +76,21 @@ def extract_net_state(checkpoint: Mapping) -> Tuple[str, Dict[str, torch.Tensor]
     return source, state
 
 
-def infer_hyperparams(state: Mapping[str, torch.Tensor]) -> NetHyperParams:
-    """Read layers, hidden size, input channels, kernel, layer norm and
-    decoupling from the shapes of authors-named tensors."""
+def count_cell_layers(state: Mapping[str, torch.Tensor]) -> int:
+    """Number of layers ``cell_list.<l>`` of authors-named tensors, checking
+    that the indices run from 0 without gaps."""
     layers = sorted({int(m.group(1)) for k in state
                      if (m := _CELL_KEY.match(k))})
     if layers != list(range(len(layers))):
         raise CheckpointFormatError(
             f'Cell indices are not consecutive from 0: {layers}.')
+    return len(layers)
+
+
+def infer_hyperparams(state: Mapping[str, torch.Tensor]) -> NetHyperParams:
+    """Read layers, hidden size, input channels, kernel, layer norm and
+    decoupling from the shapes of authors-named tensors."""
+    num_layers = count_cell_layers(state)
     try:
         conv_x = state['cell_list.0.conv_x.0.weight']
     except KeyError as e:
@@ -91,7 +98,7 @@ def infer_hyperparams(state: Mapping[str, torch.Tensor]) -> NetHyperParams:
             'Missing cell_list.0.conv_x.0.weight.') from e
     norm = state.get('cell_list.0.conv_x.1.weight')
     return NetHyperParams(
-        num_layers=len(layers),
+        num_layers=num_layers,
         num_hidden=conv_x.shape[0] // 7,
         in_channels=conv_x.shape[1],
         kernel_size=conv_x.shape[-1],
@@ -122,14 +129,27 @@ def convert_reference_state(checkpoint: Mapping) -> Tuple[str, NetHyperParams,
         tuple: source layout, implied hyperparameters and the state dict
         with ``net.``-prefixed keys.
     """
+    return convert_named_state(checkpoint, infer_hyperparams, expected_keys,
+                               'a PredRNN network')
+
+
+def convert_named_state(checkpoint: Mapping,
+                        infer: Callable[[Mapping], Any],
+                        expected: Callable[[Any], set],
+                        what: str) -> Tuple[str, Any, 'OrderedDict']:
+    """Find the authors-named tensors, read the hyperparameters their shapes
+    imply (``infer``), require exactly the keys such a network holds
+    (``expected``; an error names ``what`` and the missing and unexpected
+    keys) and return ``(source, hyperparameters, net.-prefixed float32
+    state dict)``."""
     source, state = extract_net_state(checkpoint)
-    hp = infer_hyperparams(state)
-    want = expected_keys(hp)
+    hp = infer(state)
+    want = expected(hp)
     missing, unexpected = sorted(want - set(state)), sorted(set(state) - want)
     if missing or unexpected:
         raise CheckpointFormatError(
-            f'Checkpoint ({source} layout, {hp.describe()}) does not match a '
-            f'PredRNN network: missing keys {missing or "none"}; unexpected '
+            f'Checkpoint ({source} layout, {hp.describe()}) does not match '
+            f'{what}: missing keys {missing or "none"}; unexpected '
             f'keys {unexpected or "none"}.')
     out = OrderedDict((NET_PREFIX + k, state[k].float()) for k in sorted(state))
     return source, hp, out
