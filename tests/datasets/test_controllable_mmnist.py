@@ -10,7 +10,7 @@ from predrnn.registry import DATASETS
 
 
 def make(tmp_path, **kw):
-    cfg = dict(data_root=str(tmp_path), image_size=20, digit_size=6,
+    cfg = dict(data_root=str(tmp_path), image_size=20, digit_size=8,
                in_frames=3, out_frames=4, num_clips=8, num_stand_in_digits=10)
     cfg.update(kw)
     return ControllableMovingMNIST(**cfg)
@@ -31,7 +31,7 @@ def expected_offsets(start, moves, step, free):
 def test_item_layout_and_registry(tmp_path):
     ds = DATASETS.build(dict(type='ControllableMovingMNIST',
                              data_root=str(tmp_path), image_size=20,
-                             digit_size=6, in_frames=3, out_frames=4,
+                             digit_size=8, in_frames=3, out_frames=4,
                              num_clips=5, num_stand_in_digits=10))
     item = ds[(0, 1)]
     assert item['inputs'].shape == (7, 1, 20, 20)
@@ -104,11 +104,32 @@ def test_commands_switch_at_the_requested_rate(tmp_path):
     (dict(split='dev'), 'split'),
     (dict(change_prob=1.5), 'change_prob'),
     (dict(digit_size=30), 'digit_size'),
+    (dict(digit_size=6), 'at least 8'),
     (dict(num_digits=0), 'num_digits'),
+    (dict(in_frames=0), 'in_frames'),
 ])
 def test_bad_arguments_are_named(tmp_path, kw, match):
     with pytest.raises(ValueError, match=match):
         make(tmp_path, **kw)
+
+
+def test_bad_paths_are_named_not_replaced_by_stand_ins(tmp_path):
+    """The checks shared with MovingMNIST: a data_root that is a file, and
+    an explicit digit_file that does not exist (no silent stand-in)."""
+    a_file = tmp_path / 'data'
+    a_file.write_text('')
+    with pytest.raises(NotADirectoryError, match='is a file, not a folder'):
+        make(tmp_path, data_root=str(a_file))
+    with pytest.raises(FileNotFoundError, match='digit_file .*missing.idx'):
+        make(tmp_path, digit_file='missing.idx')
+
+
+def test_plain_index_is_epoch_zero(tmp_path):
+    ds = make(tmp_path)
+    plain, keyed = ds[1], ds[(0, 1)]
+    assert torch.equal(plain['inputs'], keyed['inputs'])
+    assert torch.equal(plain['conditions'], keyed['conditions'])
+    assert not torch.equal(plain['conditions'], ds[(1, 1)]['conditions'])
 
 
 def test_batches_feed_a_conditioned_model(tmp_path):

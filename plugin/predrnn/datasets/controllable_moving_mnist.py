@@ -30,27 +30,20 @@ change_prob``, ``fresh = rng.integers(0, 9, (T-1, D))``; command ``k`` is
 ``(k // 3 - 1, k % 3 - 1)``. The epoch arrives with the index from
 :class:`~predrnn.datasets.EpochIndexSampler` (or the infinite one).
 """
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from mmengine.logging import print_log
-from torch.utils.data import Dataset
 
 from predrnn.registry import DATASETS
-from .digit_source import load_digit_bank, warn_once
+from .digit_clip_dataset import (TEST_DIGITS, TRAIN_DIGITS, DigitClipDataset,
+                                 Index)
 from .trajectories import pixel_offsets
 
 # Streams distinct from MovingMNIST's (0, 1): the same seed gives other clips.
 _TRAIN_CLIPS, _TEST_CLIPS = 2, 3
-_TRAIN_DIGITS, _TEST_DIGITS = 0, 1
-_DEFAULT_DIGITS = {
-    'train': 'train-images-idx3-ubyte.gz',
-    'test': 't10k-images-idx3-ubyte.gz',
-}
 NUM_COMMANDS = 9
-
-Index = Union[int, Tuple[int, int], Sequence[int]]
 
 
 def command_vectors(commands: np.ndarray) -> np.ndarray:
@@ -72,7 +65,7 @@ def commanded_positions(start: Sequence[float], moves: np.ndarray,
 
 
 @DATASETS.register_module()
-class ControllableMovingMNIST(Dataset):
+class ControllableMovingMNIST(DigitClipDataset):
     """Moving MNIST whose digits follow random per-frame commands, returned
     as conditions.
 
@@ -91,15 +84,18 @@ class ControllableMovingMNIST(Dataset):
         image_size (int): Canvas height and width. Defaults to 64.
         num_digits (int): Digits per clip, each with its own command.
             Defaults to 2.
-        digit_size (int): Digit height and width. Defaults to 28.
+        digit_size (int): Digit height and width, at least 8 and less than
+            ``image_size``. Defaults to 28.
         step_length (float): Move per frame per axis, as a fraction of the
             free width. Defaults to 0.1.
         change_prob (float): Chance per frame and digit that the command
             switches to a fresh random one. Defaults to 0.3.
         num_clips (int, optional): Clips per epoch (train) or in the fixed
             set. None: 10000 (train) or 2000 (val/test). Defaults to None.
-        digit_file (str, optional): MNIST-format IDX images; None: MNIST's
-            train or t10k file by split. Defaults to None.
+        digit_file (str, optional): MNIST-format IDX images (relative to
+            ``data_root`` unless absolute); given explicitly, it must exist.
+            None: MNIST's train or t10k file by split, the stand-in when
+            missing. Defaults to None.
         seed (int): Seed of the clips and stand-in digits. Defaults to 0.
         num_stand_in_digits (int): Stand-in bank size. Defaults to 5000.
         allow_stand_in (bool): Fall back to stand-in digits when the digit
@@ -121,38 +117,20 @@ class ControllableMovingMNIST(Dataset):
                  seed: int = 0,
                  num_stand_in_digits: int = 5000,
                  allow_stand_in: bool = True) -> None:
-        if split not in ('train', 'val', 'test'):
-            raise ValueError(
-                f"split must be 'train', 'val' or 'test', got {split!r}")
-        if in_frames < 1 or out_frames < 0 or num_digits < 1:
-            raise ValueError(
-                f'Need in_frames >= 1, out_frames >= 0 and num_digits >= 1, '
-                f'got {in_frames}, {out_frames} and {num_digits}.')
+        super().__init__(data_root, split, in_frames, out_frames, image_size,
+                         num_digits, digit_size, step_length, digit_file,
+                         seed, num_stand_in_digits, allow_stand_in)
         if not 0.0 <= change_prob <= 1.0:
             raise ValueError(f'change_prob must be in [0, 1], got '
                              f'{change_prob}.')
-        if digit_size > image_size:
-            raise ValueError(f'digit_size {digit_size} exceeds image_size '
-                             f'{image_size}.')
-        self.split = split
-        self.is_train = split == 'train'
-        self.in_frames, self.out_frames = in_frames, out_frames
-        self.num_frames = in_frames + out_frames
-        self.image_size, self.digit_size = image_size, digit_size
-        self.num_digits = num_digits
-        self.step_length, self.change_prob = step_length, change_prob
-        self.seed = seed
+        self.change_prob = change_prob
         self.num_clips = (num_clips if num_clips is not None else
                           10000 if self.is_train else 2000)
         if self.num_clips < 1:
             raise ValueError(f'num_clips must be >= 1, got {self.num_clips}')
-        kind = 'train' if self.is_train else 'test'
-        bank = load_digit_bank(
-            data_root, digit_file or _DEFAULT_DIGITS[kind], digit_size, seed,
-            _TRAIN_DIGITS if self.is_train else _TEST_DIGITS,
-            num_stand_in_digits, allow_stand_in)
+        bank = self._load_digits(TRAIN_DIGITS if self.is_train else
+                                 TEST_DIGITS)
         self.digits = np.ascontiguousarray(bank.images, dtype=np.uint8)
-        self.digit_source = bank.source
         print_log(
             f'ControllableMovingMNIST[{split}]: {self.num_clips} clips, '
             f'{num_digits} commanded digit(s) from {bank.source}, '
@@ -220,22 +198,9 @@ class ControllableMovingMNIST(Dataset):
         """``dict(inputs=uint8 (T, 1, H, W), conditions=float32 (T, A))``;
         ``index`` is ``(epoch, index)`` from the epoch-aware samplers or a
         plain index (epoch 0)."""
-        if isinstance(index, (tuple, list)):
-            epoch, index = (int(v) for v in index)
-        else:
-            epoch, index = 0, int(index)
-            if self.is_train:
-                warn_once(
-                    'ControllableMovingMNIST[train] received plain indices: '
-                    'every epoch serves the clips of epoch 0. Use '
-                    "sampler=dict(type='InfiniteEpochIndexSampler') (or "
-                    "'EpochIndexSampler').", key='controllable-plain-index')
-        clip, conditions = self.get_clip(epoch, index)
+        clip, conditions = self.get_clip(*self.epoch_and_index(index))
         return dict(inputs=torch.from_numpy(clip).unsqueeze(1),
                     conditions=torch.from_numpy(conditions))
-
-    def __len__(self) -> int:
-        return self.num_clips
 
     @property
     def metainfo(self) -> dict:

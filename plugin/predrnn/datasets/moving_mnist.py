@@ -26,37 +26,30 @@ import json
 import logging
 import os
 import time
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
 from mmengine.logging import print_log
-from torch.utils.data import Dataset
 
 from predrnn.registry import DATASETS
 from .clip_file import load_clip_file, read_clip_header, write_clip_file_atomic
-from .clip_generator import ClipGenerator, check_digit_size
-from .digit_source import DigitBank, load_digit_bank, resolve_path, warn_once
+from .clip_generator import ClipGenerator
+from .digit_clip_dataset import (DEFAULT_DIGITS, TEST_DIGITS, TRAIN_DIGITS,
+                                 DigitClipDataset, Index)
+from .digit_source import DigitBank, resolve_path, warn_once
 from .standard_test_set import (STANDARD_NAME, check_time_first,
                                 describe_test_file)
 
 # Independent random streams; keys are always 4 words long because numpy's
 # SeedSequence treats [a, b, c] and [a, b, c, 0] as the same entropy.
 _TRAIN_CLIPS, _TEST_CLIPS = 0, 1
-_TRAIN_DIGITS, _TEST_DIGITS = 0, 1
-
-_DEFAULT_DIGITS = {
-    'train': 'train-images-idx3-ubyte.gz',
-    'test': 't10k-images-idx3-ubyte.gz',
-}
 _STANDARD = dict(image_size=64, num_digits=2, digit_size=28, step_length=0.1)
 _CACHE_CHUNK = 250
 
-Index = Union[int, Tuple[int, int], Sequence[int]]
-
 
 @DATASETS.register_module()
-class MovingMNIST(Dataset):
+class MovingMNIST(DigitClipDataset):
     """Moving MNIST clips of bouncing digits.
 
     Each item is ``dict(inputs=clip)`` where ``clip`` is a ``torch.uint8``
@@ -122,40 +115,14 @@ class MovingMNIST(Dataset):
                  seed: int = 0,
                  num_stand_in_digits: int = 5000,
                  allow_stand_in: bool = True) -> None:
-        if split not in ('train', 'val', 'test'):
-            raise ValueError(
-                f"split must be 'train', 'val' or 'test', got {split!r}")
-        if in_frames < 1 or out_frames < 0:
-            raise ValueError('in_frames must be >= 1 and out_frames >= 0, '
-                             f'got {in_frames} and {out_frames}')
-        if os.path.exists(data_root) and not os.path.isdir(data_root):
-            raise NotADirectoryError(
-                f'data_root {data_root} is a file, not a folder: set '
-                'data_root to the folder holding the data files (made by '
-                'python tools/prepare_data.py mmnist --data-root data)')
-        check_digit_size(digit_size, image_size)
-        self.data_root = data_root
-        self.split = split
-        self.in_frames = in_frames
-        self.out_frames = out_frames
-        self.num_frames = in_frames + out_frames
-        self.image_size = image_size
-        self.num_digits = num_digits
-        self.digit_size = digit_size
-        self.step_length = step_length
-        self.seed = seed
-        self._num_stand_in = num_stand_in_digits
-        self._allow_stand_in = allow_stand_in
-        self.is_train = split == 'train'
-        kind = 'train' if self.is_train else 'test'
-        self.digit_file = digit_file or _DEFAULT_DIGITS[kind]
-        self._digit_file_given = digit_file is not None
-        self.digit_source: Optional[str] = None
+        super().__init__(data_root, split, in_frames, out_frames, image_size,
+                         num_digits, digit_size, step_length, digit_file,
+                         seed, num_stand_in_digits, allow_stand_in)
         # Description of the fixed test set (val/test), see metainfo.
         self.test_set: Optional[dict] = None
 
         if self.is_train:
-            bank = self._load_digits(_TRAIN_DIGITS)
+            bank = self._load_digits(TRAIN_DIGITS)
             self.num_clips = 10000 if num_clips is None else num_clips
             self._fixed = None
             print_log(
@@ -177,24 +144,11 @@ class MovingMNIST(Dataset):
     # ------------------------------------------------------------------
 
     def _load_digits(self, stream: int) -> DigitBank:
-        if self._digit_file_given and resolve_path(self.data_root,
-                                                   self.digit_file) is None:
-            raise FileNotFoundError(
-                f'digit_file {self._wanted(self.digit_file)} does not exist '
-                '(with or without .gz). Fix the path, or leave digit_file '
-                "unset to use the standard files of data_root.")
-        bank = load_digit_bank(self.data_root, self.digit_file,
-                               self.digit_size, self.seed, stream,
-                               self._num_stand_in, self._allow_stand_in)
-        self.digit_source = bank.source
+        bank = super()._load_digits(stream)
         self._generator = ClipGenerator(bank.images, self.image_size,
                                         self.num_digits, self.num_frames,
                                         self.step_length)
         return bank
-
-    def _wanted(self, name: str) -> str:
-        return name if os.path.isabs(name) else os.path.join(
-            self.data_root, name)
 
     def _test_file(self, test_file: Optional[str]) -> Optional[str]:
         """The fixed test file if present and usable with this config.
@@ -229,7 +183,7 @@ class MovingMNIST(Dataset):
             digit_size=self.digit_size,
             step_length=self.step_length)
         mismatch = [k for k, v in _STANDARD.items() if config[k] != v]
-        if self.digit_file != _DEFAULT_DIGITS['test']:
+        if self.digit_file != DEFAULT_DIGITS['test']:
             mismatch.append('digit_file')
         if shape[2:] != (self.image_size, self.image_size):
             mismatch.append(f'frames of {shape[2]} x {shape[3]}')
@@ -261,7 +215,7 @@ class MovingMNIST(Dataset):
                                                self.out_frames)
             self._log_test_set(clips.shape)
             return clips
-        bank = self._load_digits(_TEST_DIGITS)
+        bank = self._load_digits(TEST_DIGITS)
         num_clips = 10000 if num_clips is None else num_clips
         clips = self._generated_test_set(bank, num_clips)
         self.test_set = dict(
@@ -394,23 +348,9 @@ class MovingMNIST(Dataset):
                 index (epoch 0; for the train split this means the same
                 clips every epoch, hence a one-time warning).
         """
-        if isinstance(index, (tuple, list)):
-            epoch, index = (int(v) for v in index)
-        else:
-            epoch, index = 0, int(index)
-            if self.is_train:
-                warn_once(
-                    'MovingMNIST[train] received plain indices: every epoch '
-                    'serves the clips of epoch 0. Use '
-                    "sampler=dict(type='EpochIndexSampler') (or "
-                    "'InfiniteEpochIndexSampler') for fresh clips each "
-                    'epoch.',
-                    key='plain-index')
+        epoch, index = self.epoch_and_index(index)
         clip = torch.from_numpy(self.get_clip(epoch, index))
         return dict(inputs=clip.unsqueeze(1))
-
-    def __len__(self) -> int:
-        return self.num_clips
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
