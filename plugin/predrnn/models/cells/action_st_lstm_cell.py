@@ -12,26 +12,13 @@ default), unlike the unconditioned cell; ``bias=False`` gives the
 bias-free variant. Parameter names (``conv_a.0.weight`` ...) are the
 authors', so their action-conditioned checkpoints load by name.
 """
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
 
 from predrnn.registry import MODELS
-from .st_lstm_cell import FORGET_BIAS
-
-
-def biased_conv_block(in_channels: int, out_channels: int, kernel_size: int,
-                      norm_shape: Optional[Sequence[int]],
-                      bias: bool) -> nn.Sequential:
-    """``Conv2d`` ('same' padding) optionally followed by LayerNorm, as an
-    ``nn.Sequential`` so the names (``0.weight``, ``0.bias``, ``1.weight``)
-    match the authors'."""
-    layers = [nn.Conv2d(in_channels, out_channels, kernel_size,
-                        padding=kernel_size // 2, bias=bias)]
-    if norm_shape is not None:
-        layers.append(nn.LayerNorm(list(norm_shape)))
-    return nn.Sequential(*layers)
+from .st_lstm_cell import FORGET_BIAS, conv_block
 
 
 @MODELS.register_module()
@@ -70,7 +57,7 @@ class ActionSpatioTemporalLSTMCell(nn.Module):
 
         def block(cin, cout):
             norm = (cout, *spatial_size) if layer_norm else None
-            return biased_conv_block(cin, cout, kernel_size, norm, bias)
+            return conv_block(cin, cout, kernel_size, norm, bias)
 
         self.num_hidden = ch
         self.conv_x = block(in_channels, 7 * ch)

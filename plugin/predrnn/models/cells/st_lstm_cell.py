@@ -25,8 +25,9 @@ FORGET_BIAS = 1.0  # a constant of the equations, not a parameter
 
 
 def conv_block(in_channels: int, out_channels: int, kernel_size: int,
-               norm_shape: Optional[Sequence[int]]) -> nn.Sequential:
-    """``Conv2d`` (no bias, 'same' padding) optionally followed by LayerNorm.
+               norm_shape: Optional[Sequence[int]],
+               bias: bool = False) -> nn.Sequential:
+    """``Conv2d`` ('same' padding) optionally followed by LayerNorm.
 
     Built once for both variants, as an ``nn.Sequential`` so the parameter
     names (``0.weight``, ``1.weight``, ``1.bias``) match the authors'.
@@ -34,9 +35,12 @@ def conv_block(in_channels: int, out_channels: int, kernel_size: int,
     Args:
         norm_shape (Sequence[int], optional): ``(C_out, H, W)`` of the
             LayerNorm; ``None`` for no normalisation.
+        bias (bool): Convolution bias (``0.bias``): off in the authors'
+            unconditioned cells, on in their action-conditioned one.
+            Defaults to False.
     """
     layers = [nn.Conv2d(in_channels, out_channels, kernel_size,
-                        padding=kernel_size // 2, bias=False)]
+                        padding=kernel_size // 2, bias=bias)]
     if norm_shape is not None:
         layers.append(nn.LayerNorm(list(norm_shape)))
     return nn.Sequential(*layers)
