@@ -3,6 +3,7 @@ VideoPredictionMetric's 'mse' of the same predictions."""
 import os.path as osp
 import sys
 
+import pytest
 import torch
 from torch.utils.data import default_collate
 
@@ -43,3 +44,18 @@ def test_own_conditions_mse_is_the_metric(tmp_path, capsys):
         metric.process(batch, model.val_step(batch))
     want = metric.compute_metrics(metric.results)['mse']
     assert lines[0] == f'own conditions: val MSE {want:.2f}'
+
+
+def test_unconditioned_model_is_named(tmp_path, capsys):
+    model = dict(type='PredRNNv2', in_frames=2, out_frames=2, num_layers=1,
+                 num_hidden=4, kernel_size=3)
+    torch.manual_seed(0)
+    ckpt = tmp_path / 'm.pth'
+    torch.save(dict(meta={}, state_dict=MODELS.build(model).state_dict()),
+               ckpt)
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(f"default_scope = 'predrnn'\nmodel = {model!r}\n"
+                   f'val_dataloader = dict(dataset={DATA!r})\n')
+    with pytest.raises(SystemExit):
+        condition_ablation.main([str(cfg), str(ckpt)])
+    assert 'PredRNNv2, which takes no conditions' in capsys.readouterr().err

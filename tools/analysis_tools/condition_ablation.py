@@ -15,6 +15,7 @@ import torch
 from torch.utils.data import default_collate
 
 from predrnn.apis import load_forecaster
+from predrnn.apis.conditioned_forecast import is_conditioned
 from predrnn.registry import DATASETS
 
 
@@ -35,6 +36,11 @@ def main(argv=None) -> int:
                         help="override the val dataset's data_root")
     args = parser.parse_args(argv)
     model, cfg = load_forecaster(args.config, args.checkpoint)
+    if not is_conditioned(model):
+        parser.error(f'{args.config} builds {type(model).__name__}, which '
+                     f'takes no conditions: give the config of a '
+                     f'conditioned model (e.g. configs/action/'
+                     f'predrnnv2_action_mmnist.py).')
     dataset = dict(cfg.val_dataloader.dataset)
     if args.data_root is not None:
         dataset['data_root'] = args.data_root

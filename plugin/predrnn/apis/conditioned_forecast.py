@@ -6,8 +6,10 @@ observed frames and the ``future`` ones. ``conditions[t]`` acts between
 window frames ``t`` and ``t + 1``, so rows ``in_frames - 1 ..`` steer the
 forecast; giving other future rows gives another future.
 """
+import os
 from typing import Optional
 
+import numpy as np
 import torch
 
 
@@ -57,13 +59,10 @@ def run_core(model, clip: torch.Tensor, mask: torch.Tensor,
     return model.net(clip, conditions, mask)[0]
 
 
-def load_condition_file(path: str, num_clips: int):
+def load_condition_file(path: str, num_clips: int) -> np.ndarray:
     """Read ``--conditions FILE.npy``: ``(T, A)`` for every clip or ``(N,
     T, A)`` one per clip (in the order the clips are read). Returns float32
     ``(N, T, A)``."""
-    import os
-
-    import numpy as np
     if not os.path.isfile(path):
         raise FileNotFoundError(f'Conditions file {path} does not exist.')
     try:
