@@ -238,3 +238,52 @@ def test_model_compile_setting_trains_and_validates_without_recompiles():
             dict(inputs=clips))]) for net in (eager, model)]
         torch.testing.assert_close(preds[1], preds[0], **TOL)
     assert counters['stats']['unique_graphs'] == 4
+
+
+def test_autocast_is_its_own_variant_without_recompiles():
+    """bf16 autocast training next to fp32 validation: each state compiles
+    its own graphs once (``aot_eager``: dynamo and AOT autograd as for
+    inductor, without its code generation), and the bf16 results are those
+    of eager autocast."""
+    torch._dynamo.reset()
+    counters.clear()
+    eager = _net()
+    compiled = _net(compile=dict(backend='aot_eager'))
+    frames, mask = _clip(7)
+    for _ in range(2):
+        outs = []
+        for net in (eager, compiled):
+            with torch.autocast('cpu', dtype=torch.bfloat16):
+                outs.append(_train_iteration(net, frames, mask))
+        (p_e, cos_e, grads_e), (p_c, cos_c, grads_c) = outs
+        assert p_c.dtype == p_e.dtype == torch.bfloat16
+        torch.testing.assert_close(p_c, p_e, rtol=0, atol=0)
+        torch.testing.assert_close(cos_c, cos_e, rtol=0, atol=0)
+        for name in grads_e:  # bf16 round-off: within one bf16 ulp
+            # (2**-7) of the largest gradient element; the backward pass
+            # may order its bf16 operations differently
+            error = (grads_c[name] - grads_e[name]).abs().max()
+            assert error <= 2**-7 * grads_e[name].abs().max(), name
+        with torch.no_grad():
+            torch.testing.assert_close(compiled(frames, mask)[0],
+                                       eager(frames, mask)[0], **TOL)
+    assert counters['stats']['unique_graphs'] == 4
+
+
+def test_grad_mode_alone_selects_a_variant():
+    """A v1 network (no decoupling loss) trains and validates with the same
+    Python arguments: only grad mode differs, and it must still give each
+    its own compiled function rather than a recompile (``eager`` backend:
+    dynamo's guards without code generation)."""
+    torch._dynamo.reset()
+    counters.clear()
+    torch.manual_seed(0)
+    net = PredRNNNet(CIN, CH, LAYERS, K, compile=dict(backend='eager'))
+    frames, mask = _clip(8)
+    for _ in range(2):
+        preds, _ = net(frames, mask)
+        preds.sum().backward()
+        with torch.no_grad():
+            net(frames, mask)
+    assert counters['stats']['unique_graphs'] == 4
+    assert len(net.step_compiler._compiled) == 4
