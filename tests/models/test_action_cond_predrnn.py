@@ -1,5 +1,7 @@
 """Action-conditioned PredRNN-V2 (SPEC 10) against an independent reference
 written from the SPEC, shapes on non-square frames, and clear errors."""
+import re
+
 import pytest
 import torch
 
@@ -165,18 +167,30 @@ def test_bad_configs_are_refused(kw, match):
         build(**kw)
 
 
-def test_checkpoint_of_another_condition_width_is_refused():
-    model = build()
+@pytest.mark.parametrize('fusion,conv_on_input,names', [
+    ('multiplicative', True, 'action_conv_input1.weight'),
+    ('multiplicative', False, 'conv_a.0.weight'),
+    ('additive', False, r'cell_list.0.conv_x.0.weight: checkpoint \(56, 8,'),
+])
+def test_checkpoint_of_another_condition_width_is_refused(
+        fusion, conv_on_input, names):
+    kw = dict(fusion=fusion, conv_on_input=conv_on_input,
+              res_on_conv=conv_on_input)
+    model = build(**kw)
     other = MODELS.build(dict(
         type='ActionCondPredRNNv2', condition_channels=A + 1,
         in_frames=T_IN, out_frames=T_OUT, num_layers=2, num_hidden=8,
-        kernel_size=3, conv_on_input=True, res_on_conv=True,
+        kernel_size=3, **kw,
         data_preprocessor=dict(type='ConditionedVideoDataPreprocessor',
                                patch_size=2)))
     with pytest.raises(CheckpointFormatError,
-                       match='action_conv_input1.weight'):
+                       match='condition_channels') as err:
         model.load_state_dict(other.state_dict())
-    model.load_state_dict(build().state_dict())  # same shapes load
+    assert re.search(names, str(err.value))
+    # not the unconditioned account (condition channels taken for frame
+    # channels, suggesting another patch size)
+    assert 'frame_channels=' not in str(err.value)
+    model.load_state_dict(build(**kw).state_dict())  # same shapes load
 
 
 def test_layer_norm_recurrent_grid():

@@ -100,11 +100,14 @@ class ActionCondPredRNNv2(PredRNNv2):
 
     def _check_incoming_weights(self, module, state_dict, prefix, *args
                                 ) -> None:
-        """The checks of :class:`PredRNN`, then every tensor present on both
-        sides must have the model's shape (encoders, ``conv_a``, decoder),
-        so a wrong ``condition_channels`` or ``num_hidden`` is refused with
-        names rather than logged as a warning by mmengine."""
-        super()._check_incoming_weights(module, state_dict, prefix, *args)
+        """Every tensor present on both sides must have the model's shape
+        (encoders, ``conv_a``, decoder), so a wrong ``condition_channels``
+        or ``num_hidden`` is refused with names rather than logged as a
+        warning by mmengine; then the checks of :class:`PredRNN` (no
+        weights of this model, layer count, layer norm). Shapes first: the
+        unconditioned account of ``conv_x`` would read an additive model's
+        condition channels as frame channels and suggest a wrong
+        ``patch_size``."""
         own = self.net.state_dict()
         net_prefix = prefix + 'net.'
         wrong = [f'{k}: checkpoint {tuple(v.shape)}, model '
@@ -118,6 +121,7 @@ class ActionCondPredRNNv2(PredRNNv2):
                 'The checkpoint does not fit this conditioned model (check '
                 'condition_channels, num_hidden, conv_on_input, fusion, '
                 'patch_size):\n  ' + '\n  '.join(wrong))
+        super()._check_incoming_weights(module, state_dict, prefix, *args)
 
     # ------------------------------------------------------------------ #
     def forward(self,
