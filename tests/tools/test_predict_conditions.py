@@ -97,11 +97,16 @@ def test_per_clip_conditions(setup, tmp_path):
     cond[1, IN:] = 3.0
     np.save(tmp_path / 'c.npy', cond)
     run(setup, tmp_path / 'out', '--conditions', str(tmp_path / 'c.npy'))
-    first = np.load(tmp_path / 'out' / 'clips_npy_0_' / 'forecast.npy')
     model, _ = load_forecaster(*setup[:2])
-    want = forecast(model, torch.from_numpy(setup[2][:1]), OUT,
-                    torch.from_numpy(cond[:1]))[0].numpy()
-    np.testing.assert_allclose(first, want, atol=1e-4)
+    # each clip follows its own row (clip 1's future differs from clip 0's)
+    for i in (0, 1):
+        got = np.load(tmp_path / 'out' / f'clips_npy_{i}_' / 'forecast.npy')
+        want = forecast(model, torch.from_numpy(setup[2][i:i + 1]), OUT,
+                        torch.from_numpy(cond[i:i + 1]))[0].numpy()
+        np.testing.assert_allclose(got, want, atol=1e-4)
+    other = forecast(model, torch.from_numpy(setup[2][1:2]), OUT,
+                     torch.from_numpy(cond[:1]))[0].numpy()
+    assert np.abs(other - want).max() > 1e-2
 
 
 @pytest.mark.parametrize('shape,match', [
