@@ -48,6 +48,7 @@ def parse_args(argv=None):
 
 def build_config(args) -> Config:
     from predrnn.utils import (check_clip_shapes, check_component_arguments,
+                               check_normalization_hook,
                                check_top_level_keys, default_work_dir)
     from predrnn.engine import CheckpointError, load_checkpoint_safely
     # a missing path, a directory, a text file, a corrupt or unsafe file,
@@ -63,6 +64,7 @@ def build_config(args) -> Config:
     check_top_level_keys(cfg)
     check_component_arguments(cfg)
     check_clip_shapes(cfg)
+    check_normalization_hook(cfg)
     cfg.launcher = args.launcher
     if args.work_dir:
         cfg.work_dir = args.work_dir

@@ -60,6 +60,7 @@ def build_config(args) -> Config:
     clip shapes, and a work dir whose checkpoints would be overwritten all
     fail here, before anything is built."""
     from predrnn.utils import (check_clip_shapes, check_component_arguments,
+                               check_normalization_hook,
                                check_top_level_keys, check_work_dir_is_free,
                                default_work_dir, existing_checkpoints)
     cfg = Config.fromfile(args.config)
@@ -67,6 +68,7 @@ def build_config(args) -> Config:
         cfg.merge_from_dict(args.cfg_options)
     check_top_level_keys(cfg)
     check_clip_shapes(cfg)
+    check_normalization_hook(cfg)
     cfg.launcher = args.launcher
     if args.work_dir:
         cfg.work_dir = args.work_dir

@@ -92,3 +92,32 @@ def check_work_dir_is_free(work_dir: str, resume: bool,
             f'({", ".join(found[:3])}{" ..." if len(found) > 3 else ""}). '
             f'Continue that run with --resume, or start a new one with '
             f'--work-dir NEW_DIR; nothing was changed.')
+
+
+def check_normalization_hook(cfg: Config) -> None:
+    """Refuse a dataset that declares ``normalization`` in a run without
+    ``DataNormalizationHook``.
+
+    The hook is what hands the declared (or training-split) statistics to
+    the data preprocessor, the metrics and the checkpoint; without it the
+    preprocessor would silently scale uint8 by 1/255 and anything else by
+    nothing, and the numbers would be in the wrong units.
+    """
+    declared = [
+        split for split in ('train_dataloader', 'val_dataloader',
+                            'test_dataloader')
+        if ((cfg.get(split) or {}).get('dataset') or {}).get('normalization')
+    ]
+    if not declared:
+        return
+    hooks = list(cfg.get('custom_hooks') or []) + list(
+        (cfg.get('default_hooks') or {}).values())
+    if any(str((hook or {}).get('type', '')).split('.')[-1] ==
+           'DataNormalizationHook' for hook in hooks):
+        return
+    raise ValueError(
+        f'{", ".join(declared)}: the dataset declares `normalization` but '
+        'no DataNormalizationHook is in custom_hooks, so the model would '
+        'train on wrongly scaled values. Add custom_hooks = '
+        "[dict(type='DataNormalizationHook')] (configs/_base_/datasets/"
+        'own_sequences.py does), or inherit that base config.')
