@@ -333,3 +333,50 @@ def test_resize_of_any_channel_count_matches_per_channel_resize(tmp_path,
     want = np.stack([[cv2.resize(c, (8, 6), interpolation=cv2.INTER_AREA)
                       for c in frame] for frame in array[0]])
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-4)
+
+
+# --------------------------------------------------------------------- #
+# Review of issue 10: defects reproduced before their fix
+# --------------------------------------------------------------------- #
+def test_crop_larger_than_the_frames_is_refused(tmp_path):
+    """A crop of (10, 8) on 8x12 frames sliced a 1x8 strip silently."""
+    np.save(tmp_path / 'a.npy', _series((1, 5, 1, 8, 12)))
+    with pytest.raises(ValueError, match=r'crop \(10, 8\).*8x12.*resize'):
+        SequenceDataset(str(tmp_path / 'a.npy'), layout='NTCHW',
+                        split='all', in_frames=2, out_frames=2, crop=(10, 8))
+
+
+def test_negative_split_gap_is_refused(tmp_path):
+    """A negative gap would start val inside the training range (leak)."""
+    np.save(tmp_path / 'a.npy', _series((100, H, W)))
+    with pytest.raises(ValueError, match='split_gap.*>= 0'):
+        SequenceDataset(str(tmp_path / 'a.npy'), layout='THW', split='val',
+                        split_by='time', in_frames=2, out_frames=2,
+                        split_gap=-5)
+
+
+def test_statistics_of_two_npz_members_are_not_mixed_up(tmp_path):
+    """The per-process statistics cache is keyed by the npz member too."""
+    a = np.full((20, 1, 4, 4), 1.0, np.float32)
+    b = np.full((20, 1, 4, 4), 9.0, np.float32)
+    b[::2] = 5.0
+    np.savez(tmp_path / 'ab.npz', a=a, b=b)
+    cfg = dict(source=str(tmp_path / 'ab.npz'), layout='TCHW', split='all',
+               split_by=None, in_frames=2, out_frames=2,
+               normalization=dict(kind='minmax'))
+    first = SequenceDataset(npz_key='a', **cfg).metainfo['normalization']
+    second = SequenceDataset(npz_key='b', **cfg).metainfo['normalization']
+    assert first['offset'] == [1.0]
+    assert second['offset'] == [5.0] and second['scale'] == [4.0]
+
+
+def test_windows_of_a_long_series_with_strides_and_time_split(tmp_path):
+    """window_starts against starts enumerated here, ranges included."""
+    from predrnn.datasets.sequence_splits import split_ranges, window_starts
+    ranges = split_ranges([103, 7, 50], 'val', 'time', (0.6, 0.2, 0.2), 4)
+    # val: [round(.6n) + 4, round(.8n)) per sequence, empty ones dropped
+    assert ranges == [(0, 66, 82), (2, 34, 40)]
+    got = window_starts(ranges, 5, 3)
+    want = [(q, s) for q, a, b in ranges for s in range(a, b - 4, 3)]
+    assert got.dtype == np.int64 and got.tolist() == [list(w) for w in want]
+    assert window_starts([], 5, 3).shape == (0, 2)

@@ -48,17 +48,6 @@ class FrameTransform:
             return 3
         return channels
 
-    def size(self, height: int, width: int) -> Tuple[int, int]:
-        """``(H, W)`` after the transform of frames of ``height x width``."""
-        if self.resize:
-            height, width = self.resize
-        if self.crop:
-            if self.crop[0] > height or self.crop[1] > width:
-                raise ValueError(f'crop {self.crop} is larger than the '
-                                 f'frames ({height}, {width})')
-            height, width = self.crop
-        return height, width
-
     @property
     def identity(self) -> bool:
         return not (self.resize or self.crop or self.color)
@@ -97,6 +86,11 @@ class FrameTransform:
                 ])
         if self.crop:
             height, width = self.crop
+            if height > frame.shape[1] or width > frame.shape[2]:
+                raise ValueError(
+                    f'crop {self.crop} is larger than the frames '
+                    f'({frame.shape[1]}x{frame.shape[2]} after the resize); '
+                    'give a smaller crop=(H, W) or a larger resize=(H, W).')
             top = (frame.shape[1] - height) // 2
             left = (frame.shape[2] - width) // 2
             frame = frame[:, top:top + height, left:left + width]

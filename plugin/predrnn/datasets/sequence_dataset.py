@@ -107,7 +107,7 @@ class SequenceDataset(Dataset):
         self.transform = FrameTransform(resize, crop, color)
         sources = [source] if isinstance(source, str) else list(source)
         self.source = [os.path.join(data_root, s) for s in sources]
-        self.layout = layout
+        self.layout, self.npz_key = layout, npz_key
         self._declared = (None if normalization is None else
                           norm.check_declaration(normalization))
         self._normalization: Optional[dict] = None
@@ -190,7 +190,7 @@ class SequenceDataset(Dataset):
     # ------------------------------------------------------------------
 
     def _stats_key(self) -> str:
-        return repr((self.source, self.layout, self.split_by,
+        return repr((self.source, self.layout, self.npz_key, self.split_by,
                      self.split_ratios, self.split_gap, self.frame_stride,
                      self.transform.__dict__,
                      self._declared.get('per_channel', True)))

@@ -40,6 +40,10 @@ def split_ranges(lengths: Sequence[int], split: str,
     if len(ratios) != 3 or min(ratios) < 0 or sum(ratios) <= 0:
         raise ValueError(f'split_ratios must be 3 non-negative numbers '
                          f'(train, val, test), got {ratios!r}')
+    if gap < 0:
+        raise ValueError(f'split_gap must be >= 0 frames, got {gap}: a '
+                         'negative gap would start a split inside the one '
+                         'before it (leakage).')
     if split_by is None or split == 'all':
         return [(i, 0, n) for i, n in enumerate(lengths)]
     k = SPLITS.index(split)
@@ -60,6 +64,7 @@ def window_starts(ranges: Sequence[Range], window: int,
     """``(num_windows, 2)`` int64 rows ``(sequence, first frame)`` of the
     windows of ``window`` frames, every ``stride`` frames, inside
     ``ranges``."""
-    rows = [(seq, s) for seq, a, b in ranges
-            for s in range(a, b - window + 1, stride)]
-    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+    rows = [np.stack([np.full(len(starts), seq), starts], axis=1)
+            for seq, a, b in ranges
+            for starts in [np.arange(a, b - window + 1, stride)]]
+    return np.concatenate(rows + [np.zeros((0, 2))]).astype(np.int64)
