@@ -168,3 +168,19 @@ def test_checkpoint_of_another_channel_count(trained, tmp_path):
     cfg.dump(str(tmp_path / 'gray_cfg.py'))
     with pytest.raises(Exception, match='channel'):
         load_forecaster(str(tmp_path / 'gray_cfg.py'), trained[1])
+
+
+def test_float_input_without_normalisation_stays_in_its_units(trained):
+    """Without a declared normalisation floats in [0, 1] are the model's
+    own units: the forecast must come back in [0, 1] (it came back x255),
+    the same numbers as the uint8 clip's forecast / 255."""
+    from predrnn.apis import display_range
+    model, _ = load_forecaster(*trained[:2])
+    model.data_preprocessor.set_normalization(None)
+    clip = torch.from_numpy(_chw(trained[2][5:5 + IN]).copy())[None]
+    from_uint8 = forecast(model, clip, FUTURE)
+    from_float = forecast(model, clip.float() / 255., FUTURE)
+    torch.testing.assert_close(from_float, from_uint8 / 255., atol=1e-5,
+                               rtol=1e-5)
+    assert display_range(None, clip.float().numpy() / 255.) == (0.0, 1.0)
+    assert display_range(None, clip.numpy()) == (0.0, 255.0)

@@ -41,7 +41,8 @@ def forecast(model, observed: torch.Tensor, future: int,
 
     Returns:
         torch.Tensor: float32 ``(B, future, C, H, W)`` in data units, not
-        clipped.
+        clipped. Without a normalisation, uint8 input gives 0..255 and
+        float input (taken as it is, in [0, 1]) gives the model's [0, 1].
     """
     in_frames = model.in_frames
     if observed.dim() != 5:
@@ -67,7 +68,10 @@ def forecast(model, observed: torch.Tensor, future: int,
     total = in_frames + future
     mask = inference_mask(clip.shape[0], in_frames, total, device)
     preds = run_core(model, clip, mask, conditions)[:, in_frames - 1:]
-    return pre.denormalize(unpatch_frames(preds, pre.patch_size))
+    frames = unpatch_frames(preds, pre.patch_size)
+    if pre.normalization is None and observed.is_floating_point():
+        return frames.float()  # the input's units are the model's
+    return pre.denormalize(frames)
 
 
 def normalization_of(cfg: Config, checkpoint: dict,

@@ -24,10 +24,12 @@ _SEP = 2  # white separator between frames, pixels
 def display_range(normalization: Optional[dict],
                   observed: np.ndarray) -> Tuple[float, float]:
     """Data values shown as black and white: the declared or training
-    ``data_range``; 0..255 without a normalisation (uint8 images); else
-    the observed frames' range."""
+    ``data_range``; without a normalisation 0..255 for integer frames
+    (uint8 images) and 0..1 for floats (taken as they are); else the
+    observed frames' range."""
     if normalization is None:
-        return 0.0, 255.0
+        return (0.0, 1.0) if np.issubdtype(np.asarray(observed).dtype,
+                                          np.floating) else (0.0, 255.0)
     if normalization.get('data_range'):
         lo, hi = normalization['data_range']
         return float(lo), float(hi)
