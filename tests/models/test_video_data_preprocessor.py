@@ -1,4 +1,6 @@
 """VideoDataPreprocessor: uint8 -> [0, 1] float32, patched in SPEC 1 order."""
+import logging
+
 import pytest
 import torch
 
@@ -175,3 +177,31 @@ def test_range_declared_in_config_broadcasts_over_channels():
     assert pre.normalization['scale'] == [255.0]
     with pytest.raises(ValueError, match='data_range'):
         VideoDataPreprocessor(normalization=dict(kind='range'))
+
+
+def test_minmax_warns_once_when_data_leaves_the_training_range(
+        monkeypatch):
+    """kind='minmax' accepts later data outside the training split's
+    range (the model extrapolates) but says so once, with the range."""
+    from predrnn.models.data_preprocessors import video_data_preprocessor
+    logged = []
+    monkeypatch.setattr(video_data_preprocessor, 'print_log',
+                        lambda msg, **kw: logged.append((msg, kw)))
+    pre = VideoDataPreprocessor(patch_size=1, normalization=dict(
+        kind='minmax', scale=[10.0, 2.0], offset=[0.0, 5.0],
+        data_range=[0.0, 10.0]))
+    inside = torch.zeros(1, 2, 2, 4, 4)
+    inside[:, :, 0] = 10.0  # channel 0 at its training max
+    inside[:, :, 1] = 5.0  # channel 1 at its training min
+    pre(dict(inputs=inside))
+    assert logged == []
+    outside = inside.clone()
+    outside[0, 0, 1, 0, 0] = 8.0  # channel 1's training range is [5, 7]
+    out = pre(dict(inputs=outside))['inputs']
+    assert out.max().item() == pytest.approx(1.5)  # still normalised
+    assert len(logged) == 1
+    msg, kwargs = logged[0]
+    assert "kind='minmax'" in msg and '1.5' in msg and 'range' in msg
+    assert kwargs.get('level') == logging.WARNING
+    pre(dict(inputs=outside))
+    assert len(logged) == 1  # once

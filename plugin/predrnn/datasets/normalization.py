@@ -17,7 +17,8 @@ Declared forms (config):
 * ``dict(kind='range', data_range=[0, 255])``: fixed range mapped to [0, 1]
   (``[0, 70]`` for radar dBZ). Values outside it are refused.
 * ``dict(kind='minmax')``: per-channel min/max of the training split mapped
-  to [0, 1]; later data may leave that range (the model extrapolates).
+  to [0, 1]; later data may leave that range (the model extrapolates;
+  the data preprocessor warns once).
 * ``dict(kind='meanstd')``: per-channel mean 0, standard deviation 1 on the
   training split.
 

@@ -1,7 +1,9 @@
 """Moves clips to the device, normalises them and patches them."""
+import logging
 from typing import Any, Dict, Optional, Sequence, Union
 
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseDataPreprocessor
 
 from predrnn.datasets.normalization import expand, resolve
@@ -27,7 +29,11 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
     ``metainfo['normalization']`` by :class:`~predrnn.engine.
     DataNormalizationHook`), any dtype becomes ``(x - offset) / scale`` per
     channel; see :mod:`predrnn.datasets.normalization`. Data outside a
-    declared ``kind='range'`` is refused with the observed range.
+    declared ``kind='range'`` is refused with the observed range. Data
+    outside the training split's range under ``kind='minmax'`` is taken
+    (later data may legitimately exceed it; the model extrapolates) with
+    one warning per preprocessor giving the normalised range reached, so
+    a test set on another scale does not go unnoticed.
 
     Args:
         patch_size (int): ``p`` of SPEC section 1. Defaults to 4.
@@ -52,6 +58,7 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
         self.patch_size = patch_size
         self.check_range = check_range
         self.normalization: Optional[dict] = None
+        self._warned_minmax = False
         # Not persistent: the checkpoint's meta carries the normalisation
         # (DataNormalizationHook), so old checkpoints load unchanged.
         self.register_buffer('_scale', torch.ones(1), persistent=False)
@@ -99,7 +106,11 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
         scale, offset = self._per_channel(inputs.shape[2])
         if self.check_range and self.normalization['kind'] == 'range':
             self._check_declared_range(inputs)
-        return (inputs.float() - offset) / scale
+        normalized = (inputs.float() - offset) / scale
+        if self.check_range and self.normalization['kind'] == 'minmax' \
+                and not self._warned_minmax:
+            self._warn_outside_training_range(normalized)
+        return normalized
 
     def denormalize(self, frames: torch.Tensor) -> torch.Tensor:
         """Model space ``(B, T, C, H, W)`` -> data units (float32). Without
@@ -137,6 +148,21 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
                 "data or widen normalization=dict(kind='range', "
                 'data_range=[lo, hi]) (or use kind=\'minmax\' to take the '
                 "training split's range).")
+
+    def _warn_outside_training_range(self, normalized: torch.Tensor) -> None:
+        lo, hi = (v.item() for v in torch.aminmax(normalized))
+        if lo >= -_TOLERANCE and hi <= 1 + _TOLERANCE:
+            return
+        self._warned_minmax = True
+        lo_d, hi_d = self.normalization['data_range']
+        print_log(
+            f"Clips leave the training split's range under normalization "
+            f"kind='minmax' (training data [{lo_d:g}, {hi_d:g}]): normalised "
+            f'values reach [{lo:.4g}, {hi:.4g}] instead of [0, 1], values the '
+            'model never saw in training (it extrapolates). Expected for a '
+            'few outliers; if this data is on another scale, check its units '
+            "or declare kind='range' with a data_range covering both. Said "
+            'once.', logger='current', level=logging.WARNING)
 
     def forward(self, data: Union[Dict[str, Any], Sequence],
                 training: bool = False) -> Dict[str, Any]:
