@@ -77,3 +77,31 @@ def test_existing_output_is_kept(tmp_path):
     assert out.read_bytes() == b'precious'
     videos_to_array.main([str(tmp_path / 'src'), str(out), '--force'])
     assert np.load(out).shape == (1, 4, 3, 8, 8)
+
+
+def test_progress_bar_follows_the_decoding(tmp_path, monkeypatch):
+    """Videos are decoded when opened: the bar must move while that
+    happens (it only counted the copy into the array, after all decoding)."""
+    from predrnn.datasets import sequence_sources
+    for s in range(3):
+        write_video(str(tmp_path / f'{s}.avi'), moving_shapes(4, 8, 8,
+                                                              seed=s))
+    events = []
+
+    class Bar:
+
+        def __init__(self, total):
+            events.append(('bar', total))
+
+        def update(self):
+            events.append('update')
+
+    def decode(*args, **kwargs):
+        events.append('decode')
+        return read_video(*args, **kwargs)
+
+    monkeypatch.setattr(videos_to_array, 'ProgressBar', Bar)
+    monkeypatch.setattr(sequence_sources, 'read_video', decode)
+    videos_to_array.main([str(tmp_path / '*.avi'), str(tmp_path / 'o.npy')])
+    assert events[:7] == [('bar', 3)] + ['decode', 'update'] * 3
+    assert np.load(tmp_path / 'o.npy').shape == (3, 4, 3, 8, 8)

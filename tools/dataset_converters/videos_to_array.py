@@ -24,7 +24,7 @@ from mmengine.utils import ProgressBar
 
 from predrnn.datasets.array_file import sidecar_path
 from predrnn.datasets.frame_transform import FrameTransform
-from predrnn.datasets.sequence_sources import open_sequences
+from predrnn.datasets.sequence_sources import expand_source, open_sequences
 from predrnn.datasets.video_file import is_video, video_fps
 from predrnn.utils import atomic_write
 
@@ -60,7 +60,15 @@ def convert(inputs, out: str, layout: str = 'NTCHW', resize=None, crop=None,
             raise FileExistsError(f'{path} exists; kept. Use --force to '
                                   'replace it.')
     transform = FrameTransform(resize, crop, color)
-    sequences = open_sequences(list(inputs), None, frame_stride, transform)
+    paths = [p for source in inputs for p in expand_source(source)]
+    # Two bars: videos are decoded (the slow part) when opened; frame
+    # folders are read while the array is written.
+    print(f'Opening {len(paths)} source(s)')
+    progress = ProgressBar(len(paths))
+    sequences = []
+    for path in paths:
+        sequences += open_sequences(path, None, frame_stride, transform)
+        progress.update()
     lengths = [len(s) for s in sequences]
     if len(set(lengths)) > 1 and not truncate:
         raise ValueError(
@@ -80,6 +88,7 @@ def convert(inputs, out: str, layout: str = 'NTCHW', resize=None, crop=None,
     shape = ((len(sequences), length, c, h, w) if layout == 'NTCHW' else
              (len(sequences), length, h, w, c))
     lo, hi = np.inf, -np.inf
+    print(f'\nWriting {len(sequences)} clip(s) to {out}')
     progress = ProgressBar(len(sequences))
     with atomic_write(out, overwrite=force) as tmp:
         array = np.lib.format.open_memmap(tmp, 'w+', first.dtype, shape)
