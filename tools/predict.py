@@ -13,8 +13,9 @@ which forecasts N frames (N may exceed the trained ``out_frames``: the
 recurrence feeds its own predictions; quality degrades past the trained
 horizon). Outputs go to ``DIR/<clip name>/`` in the data's units. When the
 clip continues after the observed frames (--start), the true continuation
-is scored: MSE and MAE per pixel in data units, for the model and for the
-copy-last-frame baseline. Conditioned models (configs/action) take
+is scored: MSE and MAE per pixel in data units, PSNR and SSIM over the
+display range (the declared or training data_range), for the model and for
+the copy-last-frame baseline. Conditioned models (configs/action) take
 --conditions FILE.npy, ``(in_frames + N, A)`` for every clip or ``(clips,
 in_frames + N, A)``: one condition vector per frame of the observed window
 and the forecast, so other future rows roll out a "what if" future.
@@ -28,11 +29,13 @@ import numpy as np
 import torch
 from mmengine.utils import ProgressBar
 
-from predrnn.apis import forecast, load_forecaster, write_forecast
+from predrnn.apis import (display_range, forecast, load_forecaster,
+                          write_forecast)
 from predrnn.apis.conditioned_forecast import load_condition_file
 from predrnn.apis.forecast_writer import FORMATS
 from predrnn.datasets.frame_transform import FrameTransform
 from predrnn.datasets.sequence_sources import open_sequences
+from predrnn.evaluation.frame_metrics import frame_psnr, frame_ssim
 
 
 def parse_args(argv=None):
@@ -104,16 +107,33 @@ def select(seq, in_frames: int, future: int, start):
     return seq.read(start, stop), truth
 
 
-def scores(pred: np.ndarray, truth: np.ndarray, last: np.ndarray) -> dict:
-    """MSE / MAE per pixel in data units over the known future frames, for
-    the model and the copy-last-frame baseline."""
+def scores(pred: np.ndarray, truth: np.ndarray, last: np.ndarray,
+           data_range: float) -> dict:
+    """MSE / MAE per pixel in data units, PSNR and SSIM (all channels) with
+    the display range as ``data_range``, over the known future frames, for
+    the model and the copy-last-frame baseline. SSIM needs frames of at
+    least 7x7 (NaN below)."""
     n = len(truth)
     truth = truth.astype(np.float64)
-    err = pred[:n].astype(np.float64) - truth
-    base = last.astype(np.float64)[None] - truth
-    return dict(mse=float((err**2).mean()), mae=float(np.abs(err).mean()),
-                copy_last_mse=float((base**2).mean()),
-                copy_last_mae=float(np.abs(base).mean()), frames=n)
+    out = dict(frames=n)
+    for prefix, guess in (('', pred[:n]),
+                          ('copy_last_', np.repeat(last[None], n, 0))):
+        guess = guess.astype(np.float64)
+        err = guess - truth
+        out[prefix + 'mse'] = float((err**2).mean())
+        out[prefix + 'mae'] = float(np.abs(err).mean())
+        out[prefix + 'psnr'] = float(frame_psnr(guess, truth,
+                                                data_range).mean())
+        out[prefix + 'ssim'] = (float(frame_ssim(guess, truth,
+                                                 data_range).mean())
+                                if min(truth.shape[-2:]) >= 7 else np.nan)
+    return out
+
+
+def _describe(result: dict, prefix: str = '') -> str:
+    return (f'MSE {result[prefix + "mse"]:.4g} / MAE '
+            f'{result[prefix + "mae"]:.4g}, PSNR {result[prefix + "psnr"]:.2f}'
+            f' dB, SSIM {result[prefix + "ssim"]:.3f}')
 
 
 def main(argv=None) -> int:
@@ -121,7 +141,10 @@ def main(argv=None) -> int:
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     model, cfg = load_forecaster(args.config, args.checkpoint, device)
     norm = model.data_preprocessor.normalization
-    future = args.future or model.out_frames
+    units = (norm or {}).get('units') or 'data units'
+    future = model.out_frames if args.future is None else args.future
+    if future < 1:
+        raise ValueError(f'--future must be >= 1 frame, got {future}.')
     data_cfg = _dataset_cfg(cfg)
     transform = FrameTransform(data_cfg.get('resize'), data_cfg.get('crop'),
                                data_cfg.get('color'))
@@ -155,23 +178,21 @@ def main(argv=None) -> int:
             write_forecast(osp.join(args.out_dir, name), obs, pred,
                            args.format, norm, truth, args.fps)
             if truth is not None:
-                result = scores(pred, truth, obs[-1])
+                lo, hi = display_range(norm, obs)
+                result = scores(pred, truth, obs[-1], hi - lo)
                 totals.append(result)
-                units = (norm or {}).get('units') or 'data units'
                 print(f'\n{name}: {result["frames"]} true future frames; '
-                      f'MSE {result["mse"]:.4g} / MAE {result["mae"]:.4g} '
-                      f'({units}; copy-last-frame baseline MSE '
-                      f'{result["copy_last_mse"]:.4g} / MAE '
-                      f'{result["copy_last_mae"]:.4g})')
+                      f'{_describe(result)}; copy-last-frame baseline '
+                      f'{_describe(result, "copy_last_")} ({units})')
             if progress is not None:
                 progress.update()
     if len(totals) > 1:
         weights = np.array([t['frames'] for t in totals], float)
         mean = {k: float(np.average([t[k] for t in totals], weights=weights))
-                for k in ('mse', 'mae', 'copy_last_mse', 'copy_last_mae')}
-        print(f'\nall {len(totals)} clips: MSE {mean["mse"]:.4g} / MAE '
-              f'{mean["mae"]:.4g}; copy-last-frame MSE '
-              f'{mean["copy_last_mse"]:.4g} / MAE {mean["copy_last_mae"]:.4g}')
+                for k in totals[0] if k != 'frames'}
+        print(f'\nall {len(totals)} clips: {_describe(mean)}; '
+              f'copy-last-frame baseline {_describe(mean, "copy_last_")} '
+              f'({units})')
     print(f'\n{len(sequences)} clip(s): {future} frames forecast each, '
           f'written to {osp.abspath(args.out_dir)} ({", ".join(args.format)})')
     return 0

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from skimage.metrics import structural_similarity
 from mmengine.runner import Runner
 
 from predrnn.apis import forecast, load_forecaster
@@ -134,12 +135,29 @@ def test_video_frame_folder_and_many_clips_with_truth(trained, tmp_path,
         base = ((observed[-1][None].astype(np.float64) - truth)**2).mean()
         assert f'{name}: 6 true future frames; MSE {mse:.4g}' in printed
         assert f'baseline MSE {base:.4g}' in printed
+        # PSNR and SSIM over the declared data_range [0, 255], all channels
+        psnr = 10 * np.log10(255.**2 / ((pred.astype(np.float64) - truth)**2
+                                        ).mean(axis=(1, 2, 3))).mean()
+        ssim = np.mean([structural_similarity(
+            p.transpose(1, 2, 0).astype(np.float64),
+            t.transpose(1, 2, 0).astype(np.float64), channel_axis=-1,
+            data_range=255.) for p, t in zip(pred, truth)])
+        assert f'MSE {mse:.4g} / MAE ' in printed
+        assert f'PSNR {psnr:.2f} dB, SSIM {ssim:.3f}; copy-last' in printed
     # exact input kinds give exactly the input frames as observed / truth
     for name in ('b', 'c_npy'):
         out = tmp_path / 'out' / name
         np.testing.assert_array_equal(np.load(out / 'truth.npy'),
                                       _chw(frames[5:11]))
     assert 'all 3 clips' in printed
+
+
+def test_future_must_be_positive(trained, tmp_path):
+    """--future 0 fell back to out_frames silently."""
+    np.save(tmp_path / 'c.npy', trained[2][:8])
+    with pytest.raises(ValueError, match='--future must be >= 1'):
+        _run(trained, tmp_path / 'c.npy', tmp_path / 'o', '--layout', 'THWC',
+             '--future', '0')
 
 
 def test_too_few_frames(trained, tmp_path):
