@@ -380,3 +380,31 @@ def test_windows_of_a_long_series_with_strides_and_time_split(tmp_path):
     want = [(q, s) for q, a, b in ranges for s in range(a, b - 4, 3)]
     assert got.dtype == np.int64 and got.tolist() == [list(w) for w in want]
     assert window_starts([], 5, 3).shape == (0, 2)
+
+
+def test_16_bit_png_frames_keep_their_dtype(tmp_path):
+    """README: 8- and 16-bit PNGs keep their dtype (radar counts)."""
+    frames = [(np.arange(48, dtype=np.uint16).reshape(6, 8) * 1000 + t)
+              for t in range(5)]
+    for t, frame in enumerate(frames):
+        cv2.imwrite(str(tmp_path / f'{t}.png'), frame)
+    ds = SequenceDataset(str(tmp_path), split='all', in_frames=2,
+                         out_frames=2)
+    item = ds[1]['inputs']
+    assert item.dtype == torch.uint16 and item.shape == (4, 1, 6, 8)
+    np.testing.assert_array_equal(item.numpy()[:, 0].astype(np.int64),
+                                  np.stack(frames[1:5]))
+
+
+def test_short_sequences_are_skipped_with_a_warning(tmp_path, monkeypatch):
+    from predrnn.datasets import sequence_dataset
+    logged = []
+    monkeypatch.setattr(sequence_dataset, 'print_log',
+                        lambda msg, **kw: logged.append(msg))
+    np.save(tmp_path / 'a.npy', _series((2, 9, 1, 4, 4)))
+    np.save(tmp_path / 'b.npy', _series((1, 3, 1, 4, 4)))
+    ds = SequenceDataset(str(tmp_path), layout='NTCHW', split='all',
+                         in_frames=2, out_frames=2)
+    assert len(ds) == 2 * (9 - L + 1)
+    assert any('1 sequence(s) shorter than one window' in m and 'b.npy' in m
+               for m in logged)
