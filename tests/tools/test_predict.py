@@ -40,15 +40,10 @@ def trained(tmp_path_factory):
         work_dir=str(tmp / 'work'),
         model=dict(in_frames=IN, out_frames=OUT, num_layers=1, num_hidden=4,
                    kernel_size=3, sampling=dict(s1=1, s2=2, alpha=1.0)),
-        train_dataloader=dict(batch_size=2, num_workers=0,
-                              persistent_workers=False,
-                              dataset=dict(dataset, split='train')),
-        val_dataloader=dict(batch_size=2, num_workers=0,
-                            persistent_workers=False,
-                            dataset=dict(dataset, split='val')),
-        test_dataloader=dict(batch_size=2, num_workers=0,
-                             persistent_workers=False,
-                             dataset=dict(dataset, split='test')),
+        **{f'{split}_dataloader': dict(
+            batch_size=2, num_workers=0, persistent_workers=False,
+            dataset=dict(dataset, split=split))
+           for split in ('train', 'val', 'test')},
         train_cfg=dict(max_iters=2, val_interval=100),
         default_hooks=dict(checkpoint=dict(interval=2)),
         log_level='WARNING'))
