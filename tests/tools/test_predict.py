@@ -197,3 +197,16 @@ def test_float_input_without_normalisation_stays_in_its_units(trained):
                                rtol=1e-5)
     assert display_range(None, clip.float().numpy() / 255.) == (0.0, 1.0)
     assert display_range(None, clip.numpy()) == (0.0, 255.0)
+
+
+def test_frame_size_other_than_a_layer_norm_model_was_built_for(trained):
+    """A layer-norm model only runs on its frame_size: named, with the
+    fix, instead of LayerNorm's shape error."""
+    from predrnn.registry import MODELS
+    cfg = Config.fromfile(trained[0])
+    cfg.model.update(layer_norm=True, frame_size=(H, W))
+    model = MODELS.build(cfg.model).eval()
+    assert forecast(model, torch.zeros(1, IN, 3, H, W), 1).shape == (
+        1, 1, 3, H, W)
+    with pytest.raises(ValueError, match=r'32x48.*16x24.*resize=\(16, 24\)'):
+        forecast(model, torch.zeros(1, IN, 3, 2 * H, 2 * W), 1)

@@ -58,6 +58,15 @@ def forecast(model, observed: torch.Tensor, future: int,
             "'rgb' or 'gray') or use a matching checkpoint.")
     if future < 1:
         raise ValueError(f'future must be >= 1, got {future}')
+    size = tuple(observed.shape[-2:])
+    trained = tuple(getattr(model, 'frame_size', None) or ())
+    if trained and size != trained and any(
+            isinstance(m, torch.nn.LayerNorm) for m in model.modules()):
+        raise ValueError(
+            f'The input frames are {size[0]}x{size[1]} but the model '
+            f'(layer_norm) was built for {trained[0]}x{trained[1]}; set '
+            f"resize={trained} on the config's test dataset (tools/"
+            'predict.py applies it) or resize the input.')
     pre = model.data_preprocessor
     check_patchable(observed.shape[-2], observed.shape[-1], pre.patch_size)
     device = next(model.parameters()).device
