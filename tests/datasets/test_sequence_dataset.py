@@ -408,3 +408,22 @@ def test_short_sequences_are_skipped_with_a_warning(tmp_path, monkeypatch):
     assert len(ds) == 2 * (9 - L + 1)
     assert any('1 sequence(s) shorter than one window' in m and 'b.npy' in m
                for m in logged)
+
+
+def test_sources_of_different_dtypes_or_channels(tmp_path):
+    np.save(tmp_path / 'a.npy', _series((1, 5, 3, 4, 4)))
+    np.save(tmp_path / 'b.npy', _series((1, 5, 3, 4, 4), dtype=np.uint16))
+    np.save(tmp_path / 'c.npy', _series((1, 5, 2, 4, 4)))
+    cfg = dict(layout='NTCHW', split='all', in_frames=2, out_frames=2)
+    with pytest.raises(ValueError, match='b.npy holds uint16.*a.npy uint8'):
+        SequenceDataset([str(tmp_path / 'a.npy'), str(tmp_path / 'b.npy')],
+                        **cfg)
+    with pytest.raises(ValueError, match='c.npy has 2 channels.*a.npy 3'):
+        SequenceDataset([str(tmp_path / 'a.npy'), str(tmp_path / 'c.npy')],
+                        **cfg)
+
+
+def test_folder_without_any_source_names_what_it_looks_for(tmp_path):
+    (tmp_path / 'notes.txt').write_text('hi')
+    with pytest.raises(ValueError, match=r'holds no videos \(.mp4.*\.npy'):
+        SequenceDataset(str(tmp_path))

@@ -138,14 +138,19 @@ class SequenceDataset(Dataset):
         self.frame_size = tuple(first.shape[2:])
         self.dtype = first.dtype
         for seq in self.sequences[1:]:
-            if seq.dtype != self.sequences[0].dtype or \
-                    self.transform.channels(seq.raw_channels) != self.channels:
+            if seq.dtype != self.dtype:
                 raise ValueError(
-                    f'{seq.name} ({seq.raw_channels} channels, {seq.dtype}) '
-                    f'does not match {self.sequences[0].name} '
-                    f'({self.sequences[0].raw_channels} channels, '
-                    f"{self.sequences[0].dtype}); set color='rgb' or 'gray' "
-                    'or give sources of one kind.')
+                    f'{seq.name} holds {seq.dtype} values but '
+                    f'{self.sequences[0].name} {self.dtype}; one dataset '
+                    'needs one dtype: convert one kind once (e.g. '
+                    'np.save(path, array.astype(...))) or give them as '
+                    'separate datasets.')
+            if self.transform.channels(seq.raw_channels) != self.channels:
+                raise ValueError(
+                    f'{seq.name} has {seq.raw_channels} channels but '
+                    f'{self.sequences[0].name} '
+                    f"{self.sequences[0].raw_channels}; set color='rgb' or "
+                    "'gray' or give sources of one kind.")
         if not self.transform.resize:
             for seq in self.sequences[1:]:
                 size = tuple(seq.read(0, 1).shape[2:])

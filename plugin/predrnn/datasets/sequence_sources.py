@@ -14,7 +14,7 @@ from .array_file import open_array, read_sidecar
 from .array_layouts import as_ntchw, check_layout
 from .frame_folder import IMAGE_EXTENSIONS, FrameFolder
 from .frame_transform import FrameTransform
-from .video_file import is_video, read_video
+from .video_file import VIDEO_EXTENSIONS, is_video, read_video
 
 ARRAY_EXTENSIONS = ('.npy', '.npz')
 
@@ -116,7 +116,10 @@ def expand_source(source: str) -> List[str]:
              if (os.path.isfile(e) and (is_video(e) or e.lower().endswith(
                  ARRAY_EXTENSIONS))) or (os.path.isdir(e) and _has_images(e))]
     if not found:
-        raise ValueError(f'{source} holds no videos, arrays or frame folders.')
+        raise ValueError(
+            f'{source} holds no videos ({", ".join(VIDEO_EXTENSIONS)}), '
+            f'arrays (.npy, .npz), images or folders of images; point '
+            'source= to one of these (or a glob of them).')
     return found
 
 
