@@ -13,6 +13,12 @@ fps, observed value range, source files and the conversion options;
 ``SequenceDataset`` reads the layout from it. The array is written to a
 temporary file and renamed when complete (never a partial ``.npy``); an
 existing output is kept unless ``--force``.
+
+Decision: the decoded (resized) videos are held in memory until the array
+is written, because a video's frame count is only known once decoded (the
+container's count is unreliable) and the ``.npy`` shape must be known up
+front; frame folders are read while writing. Convert a collection larger
+than memory in parts (the dataset takes a glob of ``.npy`` files).
 """
 import argparse
 import json
