@@ -427,3 +427,22 @@ def test_folder_without_any_source_names_what_it_looks_for(tmp_path):
     (tmp_path / 'notes.txt').write_text('hi')
     with pytest.raises(ValueError, match=r'holds no videos \(.mp4.*\.npy'):
         SequenceDataset(str(tmp_path))
+
+
+def test_frame_sizes_checked_once_per_array_file(tmp_path, monkeypatch):
+    """The clips of one array share its frame size: opening a file of many
+    clips reads one frame, not one per clip."""
+    from predrnn.datasets.sequence_sources import ArraySequence
+    np.save(tmp_path / 'a.npy', _series((50, 4, 1, 4, 4)))
+    np.save(tmp_path / 'b.npy', _series((1, 4, 1, 4, 8)))
+    reads = []
+    original = ArraySequence.read
+    monkeypatch.setattr(ArraySequence, 'read', lambda self, a, b: (
+        reads.append(self.name), original(self, a, b))[1])
+    SequenceDataset(str(tmp_path / 'a.npy'), layout='NTCHW', split='all',
+                    in_frames=2, out_frames=2)
+    assert len(reads) <= 2
+    with pytest.raises(ValueError, match='b.npy has frames of 4x8'):
+        SequenceDataset([str(tmp_path / 'a.npy'), str(tmp_path / 'b.npy')],
+                        layout='NTCHW', split='all', in_frames=2,
+                        out_frames=2)

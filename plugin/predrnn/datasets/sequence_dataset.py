@@ -152,7 +152,9 @@ class SequenceDataset(Dataset):
                     f"{self.sequences[0].raw_channels}; set color='rgb' or "
                     "'gray' or give sources of one kind.")
         if not self.transform.resize:
-            for seq in self.sequences[1:]:
+            # one frame per file: the clips of one array share its size
+            files = {id(getattr(q, 'file', q)): q for q in self.sequences}
+            for seq in files.values():
                 size = tuple(seq.read(0, 1).shape[2:])
                 if size != self.frame_size:
                     raise ValueError(
