@@ -210,3 +210,21 @@ def test_frame_size_other_than_a_layer_norm_model_was_built_for(trained):
         1, 1, 3, H, W)
     with pytest.raises(ValueError, match=r'32x48.*16x24.*resize=\(16, 24\)'):
         forecast(model, torch.zeros(1, IN, 3, 2 * H, 2 * W), 1)
+
+
+def test_a_rerun_leaves_no_stale_outputs_of_the_previous_one(tmp_path):
+    """truth.npy and forecast frames of an earlier run (with --start, a
+    longer --future) must not sit beside a new forecast they don't match."""
+    from predrnn.apis import write_forecast
+    obs = np.zeros((3, 1, 4, 4), np.uint8)
+    out = tmp_path / 'clip'
+    write_forecast(str(out), obs, np.zeros((6, 1, 4, 4), np.float32),
+                   ('png', 'npy'), truth=np.zeros((6, 1, 4, 4)))
+    assert len(os.listdir(out / 'forecast')) == 6
+    (out / 'forecast' / 'mine.png').write_bytes(b'user file')  # kept
+    write_forecast(str(out), obs, np.ones((2, 1, 4, 4), np.float32),
+                   ('png', 'npy'))
+    assert sorted(os.listdir(out / 'forecast')) == ['0000.png', '0001.png',
+                                                    'mine.png']
+    assert not (out / 'truth.npy').exists()
+    assert np.load(out / 'forecast.npy').shape == (2, 1, 4, 4)

@@ -79,6 +79,24 @@ def _animation(observed: np.ndarray, pred: np.ndarray,
     return np.concatenate([right, sep, frames], axis=2)
 
 
+def _remove_stale(out_dir: str, kept: dict, truth_known: bool) -> None:
+    """Outputs of an earlier run into ``out_dir`` that this run does not
+    overwrite (frames past this ``--future``, a ``truth.npy`` of a run with
+    ``--start``) would sit beside the new forecast without matching it:
+    remove them. Only this writer's own names (``NNNN.png``) are touched."""
+    for name, count in kept.items():
+        folder = osp.join(out_dir, name)
+        if not osp.isdir(folder):
+            continue
+        for file in os.listdir(folder):
+            stem, ext = osp.splitext(file)
+            if ext == '.png' and len(stem) == 4 and stem.isdigit() and \
+                    int(stem) >= count:
+                os.remove(osp.join(folder, file))
+    if not truth_known and osp.isfile(osp.join(out_dir, 'truth.npy')):
+        os.remove(osp.join(out_dir, 'truth.npy'))
+
+
 def _save_npy(path: str, array: np.ndarray) -> None:
     with atomic_write(path) as tmp:
         with open(tmp, 'wb') as f:
@@ -108,6 +126,8 @@ def write_forecast(out_dir: str, observed: np.ndarray, pred: np.ndarray,
     if unknown:
         raise ValueError(f'Unknown formats {unknown}; use {FORMATS}.')
     os.makedirs(out_dir, exist_ok=True)
+    _remove_stale(out_dir, dict(observed=len(observed), forecast=len(pred)),
+                  truth is not None)
     written = []
     if 'npy' in formats:
         arrays = dict(observed=observed, forecast=pred, truth=truth)
