@@ -24,8 +24,7 @@ def video_fps(path: str) -> Optional[float]:
 
 
 def read_video(path: str, frame_stride: int = 1,
-               transform: Optional[FrameTransform] = None,
-               max_frames: Optional[int] = None) -> np.ndarray:
+               transform: Optional[FrameTransform] = None) -> np.ndarray:
     """Every ``frame_stride``-th frame of ``path``, transformed.
 
     The whole (subsampled, transformed) video is held in memory: decoding
@@ -57,8 +56,6 @@ def read_video(path: str, frame_stride: int = 1,
                 else:
                     frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
                 frames.append(transform(frame.transpose(2, 0, 1)[None])[0])
-                if max_frames is not None and len(frames) >= max_frames:
-                    break
             index += 1
     finally:
         capture.release()
