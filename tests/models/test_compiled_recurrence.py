@@ -180,7 +180,14 @@ def test_compile_options():
     # no graph breaks (hence no host synchronisation inside a step) and
     # kernels specialised to the shapes unless the user says otherwise
     assert StepCompiler(True).options == dict(fullgraph=True, dynamic=False)
+    # the CPU keeps the network's memory format (see device_options)
+    assert StepCompiler(True).device_options('cpu')['options'] == dict(
+        layout_optimization=False)
+    assert 'options' not in StepCompiler(True).device_options('cuda')
+    assert 'options' not in StepCompiler(
+        dict(backend='aot_eager')).device_options('cpu')
     graphs = StepCompiler(dict(mode='reduce-overhead'))
+    assert 'options' not in graphs.device_options('cpu')
     assert graphs.options['mode'] == 'reduce-overhead'
     assert graphs.uses_cuda_graphs and not StepCompiler(True).uses_cuda_graphs
     with pytest.raises(TypeError, match='reduce-overhead'):
