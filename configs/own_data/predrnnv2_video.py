@@ -19,14 +19,13 @@
 # once with tools/dataset_converters/videos_to_array.py and point source to
 # the .npy (memory-mapped).
 #
-# Time on a 2-core CPU: about 30 minutes for the 1500 iterations on an idle
-# machine, extrapolated: one training iteration (batch 8, 20 frames) took
-# 1.07 s of single-thread CPU time (torch 2.x float32, measured at nice 19
-# with OMP_NUM_THREADS=1); validation (9 windows) and start-up (decoding
-# the 2000-frame video) add well under a minute. Measured end to end, the
-# machine was shared with other busy processes (load average 5-8): 6 to
-# 24 s per iteration at nice 19 (400 iterations took 52 minutes), i.e. 3 to
-# 10 hours for 1500 iterations under such load. Read the log's 'time:' to
+# Time on a 2-core CPU: 0.70 s per training iteration (batch 8, 20 frames),
+# measured on an idle 2-core Intel Xeon @ 2.50GHz (Cascade Lake, no native
+# bf16) on 2026-11-27 with `--cfg-options train_cfg.max_iters=60` (52 s
+# end to end, video decoding included), so about 18 minutes for the 1500
+# iterations plus three validations (9 windows each, seconds). On a machine
+# shared with other busy processes (load average 5-8) the same iteration
+# took 6 to 24 s at nice 19. Read the log's 'time:' to
 # see yours. After 400 iterations the validation MSE per frame was 297
 # against 663 for copying the last frame (README, "Your own data").
 _base_ = [
