@@ -21,7 +21,9 @@
 #
 # Time (measured, BENCHMARKS.md "Conditioned forecasts"): 11-12 minutes of
 # wall time on a 2-core CPU shared with other jobs, run at nice 19 next to
-# the other two configs (0.7-1.9 s per iteration); an idle CPU is faster.
+# the other two configs (0.7-1.9 s per iteration). On an idle 2-core Intel
+# Xeon @ 2.50GHz (2026-11-27): 0.19 s per iteration, so about 2 minutes of
+# training (measured over 60 iterations) plus the validations.
 # Expect val 'mse' about 11 against about 22 for the unconditioned twin and
 # 35 for copy-last-frame.
 #
