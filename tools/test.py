@@ -94,14 +94,26 @@ def _is_visualization_hook(hook) -> bool:
 
 
 def print_table(metrics: dict) -> None:
-    from predrnn.evaluation import COPY_LAST_PREFIX, METRIC_NAMES
+    """Print every scalar metric beside its copy-last-frame value.
+
+    Rows follow the metrics' order: ours, the optional keys (``mse_units``,
+    ``lpips``, ``csi_<t>``, ...), then other metrics' keys such as the paper
+    configs' ``authors/...``. The baseline of ``<prefix>/<name>`` is
+    ``<prefix>/copy_last/<name>`` (mmengine puts a metric's prefix first).
+    NaN (e.g. CSI at a threshold no frame reaches) prints as ``nan``.
+    """
+    from numbers import Real
+
+    from predrnn.evaluation import COPY_LAST_PREFIX
     rows = [('metric', 'model', 'copy last frame')]
-    # ours, then the authors' convention of the paper configs' second metric
-    for name in [p + n for p in ('', 'authors/') for n in METRIC_NAMES]:
-        if name in metrics:
-            base = metrics.get(COPY_LAST_PREFIX + name)
-            rows.append((name, f'{metrics[name]:.4f}',
-                         '-' if base is None else f'{base:.4f}'))
+    for name, value in metrics.items():
+        if (COPY_LAST_PREFIX in name or not isinstance(value, Real)
+                or isinstance(value, bool)):
+            continue
+        head, sep, tail = name.rpartition('/')
+        base = metrics.get(head + sep + COPY_LAST_PREFIX + tail)
+        rows.append((name, f'{value:.4f}',
+                     '-' if base is None else f'{base:.4f}'))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for i, row in enumerate(rows):
         print('  '.join(c.ljust(w) for c, w in zip(row, widths)))
