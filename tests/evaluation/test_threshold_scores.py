@@ -121,7 +121,19 @@ def test_no_event_gives_nan_not_a_perfect_score():
     assert np.isnan(m['csi_0.95']) and np.isnan(m['pod_0.95'])
 
 
-@pytest.mark.parametrize('bad', [[1, 1], [float('nan')], ['a']])
-def test_bad_thresholds(bad):
-    with pytest.raises((ValueError, TypeError)):
+@pytest.mark.parametrize('bad', [[1, 1], [float('nan')], ['a'], '20',
+                                 [None]])
+def test_bad_thresholds_are_named(bad):
+    # a string is refused, not read character by character as [2.0, 0.0]
+    with pytest.raises(ValueError, match=r'thresholds must be .* e\.g\. '):
         VideoPredictionMetric(thresholds=bad)
+
+
+def test_keys_of_close_large_thresholds_stay_distinct():
+    metric = VideoPredictionMetric(thresholds=[1234567, 1234568, 20, 0.4],
+                                   with_copy_last=False,
+                                   return_per_step=False)
+    metric.process({}, CLIPS)
+    keys = [k for k in metric.compute_metrics(metric.results)
+            if k.startswith('csi_')]
+    assert keys == ['csi_1234567', 'csi_1234568', 'csi_20', 'csi_0.4']

@@ -29,23 +29,42 @@ SCORE_NAMES = ('csi', 'pod', 'far')
 def check_thresholds(thresholds: Any) -> Tuple[float, ...]:
     """Validate thresholds: None (none), a number or distinct finite numbers.
 
+    A string is refused (iterating it would give one threshold per digit).
+
     Returns:
         tuple[float, ...]: The thresholds, in the given order.
+
+    Raises:
+        ValueError: On anything else, naming the value and the expected form.
     """
     if thresholds is None:
         return ()
     if isinstance(thresholds, Real):
         thresholds = [thresholds]
-    values = tuple(float(t) for t in thresholds)
+    try:
+        if isinstance(thresholds, (str, bytes)) or any(
+                not isinstance(t, Real) for t in thresholds):
+            raise TypeError
+        values = tuple(float(t) for t in thresholds)
+    except TypeError:
+        values = (np.nan, )  # refused below
     if not all(np.isfinite(values)) or len(set(values)) != len(values):
-        raise ValueError('thresholds must be distinct finite numbers in data '
-                         f'units, got {list(thresholds)}')
+        raise ValueError(
+            'thresholds must be distinct finite numbers in data units, e.g. '
+            f'thresholds=[20, 30, 40]; got {thresholds!r}')
     return values
 
 
 def score_key(score: str, threshold: float) -> str:
-    """Key of a score at a threshold, e.g. ``'csi_20'``, ``'pod_0.5'``."""
-    return f'{score}_{threshold:g}'
+    """Key of a score at a threshold, e.g. ``'csi_20'``, ``'pod_0.5'``.
+
+    The shortest decimal that reads back as the threshold (``'%g'`` alone
+    would give 1234567 and 1234568 the same key, ``1.23457e+06``).
+    """
+    short = f'{threshold:g}'
+    if float(short) != threshold:
+        short = np.format_float_positional(threshold, trim='-')
+    return f'{score}_{short}'
 
 
 def threshold_counts(pred: np.ndarray, gt: np.ndarray,
