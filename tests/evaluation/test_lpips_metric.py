@@ -153,3 +153,36 @@ def test_declared_units_map_back_to_the_same_frames(no_network,
         kind='range', scale=[255.0], offset=[0.0], data_range=[0, 255]))
     units = run(metric, [data])
     assert units['lpips'] == pytest.approx(plain['lpips'], rel=1e-6)
+
+
+def test_broken_weights_file_skips_naming_the_file(monkeypatch, tmp_path,
+                                                   no_network,
+                                                   empty_torch_home, logged):
+    """A truncated download in the hub cache: one line naming the file and
+    the URL to replace it from, no crash, no download."""
+    lin_dir = tmp_path / 'fake_lpips' / 'weights' / 'v0.1'
+    lin_dir.mkdir(parents=True)
+    torch.save({'lin0.model.1.weight': torch.ones(1, 2, 1, 1)},
+               str(lin_dir / 'alex.pth'))
+    fake = types.ModuleType('lpips')
+    fake.__spec__ = importlib.machinery.ModuleSpec('lpips', None)
+    fake.__file__ = str(tmp_path / 'fake_lpips' / '__init__.py')
+
+    class Stand(torch.nn.Module):  # the keys lpips.LPIPS has, in small
+        def __init__(self, **kwargs):
+            super().__init__()
+            self.net = torch.nn.Module()
+            self.net.slice1 = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 1))
+            self.lin0 = torch.nn.Module()
+            self.lin0.model = torch.nn.Sequential(torch.nn.Dropout(),
+                                                  torch.nn.Conv2d(2, 1, 1))
+    fake.LPIPS = Stand
+    monkeypatch.setitem(sys.modules, 'lpips', fake)
+    path, url = backbone_weights_location('alex')
+    os.makedirs(osp.dirname(path))
+    with open(path, 'wb') as f:
+        f.write(b'PK\x03\x04 truncated')
+    m = run(VideoPredictionMetric(lpips=True), [clips()])
+    assert len(logged) == 1, logged
+    assert path in logged[0] and url in logged[0]
+    assert 'lpips' not in m and 'mse' in m

@@ -78,15 +78,20 @@ def load_lpips(net: str = 'alex') -> Tuple[Optional[nn.Module], str]:
         osp.dirname(lpips.__file__), 'weights', 'v0.1', f'{net}.pth')
     state = model.state_dict()
     lin = torch.load(lin_file, map_location='cpu', weights_only=True)
-    backbone = torch.load(path, map_location='cpu', weights_only=True)
-    for key in state:
-        if key in lin:
-            state[key] = lin[key]
-        elif key.startswith('net.slice'):
-            # lpips keeps torchvision's layer indices: net.slice2.3.weight
-            # is features.3.weight of the torchvision model.
-            state[key] = backbone['features.' + key.split('.', 2)[2]]
-    model.load_state_dict(state)
+    try:  # a truncated download or another model's file: say which file
+        backbone = torch.load(path, map_location='cpu', weights_only=True)
+        for key in state:
+            if key in lin:
+                state[key] = lin[key]
+            elif key.startswith('net.slice'):
+                # lpips keeps torchvision's layer indices: net.slice2.3.weight
+                # is features.3.weight of the torchvision model.
+                state[key] = backbone['features.' + key.split('.', 2)[2]]
+        model.load_state_dict(state)
+    except Exception as error:  # noqa: BLE001 (reported, metric goes on)
+        return None, (f'LPIPS skipped: {path} is not the {net} backbone '
+                      f'weights torchvision publishes ({type(error).__name__}'
+                      f': {str(error)[:200]}); replace it with {url}')
     return model.eval().requires_grad_(False), ''
 
 
