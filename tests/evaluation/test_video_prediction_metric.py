@@ -144,11 +144,25 @@ def test_copy_last_is_exact_on_static_video():
     assert metrics['mse'] > 0
 
 
-def test_merging_results_of_two_instances():
+@pytest.mark.parametrize('kwargs, meta', [
+    ({}, None),
+    # threshold counts summed over the gathered clips, in declared units
+    (dict(thresholds=[20, 30]),
+     dict(normalization=dict(kind='range', scale=[50.0], offset=[0.0],
+                             units='mm/h', data_range=[0, 50]))),
+])
+def test_merging_results_of_two_instances(kwargs, meta):
+    """What mmengine's collect_results gathers: every rank's results list.
+    """
+    def metric():
+        out = VideoPredictionMetric(**kwargs)
+        out.dataset_meta = meta
+        return out
+
     clips = make_clips(6, seed=3)
-    single = VideoPredictionMetric()
+    single = metric()
     expected = evaluate(single, clips)
-    rank0, rank1 = VideoPredictionMetric(), VideoPredictionMetric()
+    rank0, rank1 = metric(), metric()
     rank0.process({}, clips[0::2])
     rank1.process({}, clips[1::2])
     merged = rank0.compute_metrics(rank0.results + rank1.results)
