@@ -27,6 +27,16 @@ B, T, HP, WP = 2, 5, 4, 6
 TOL = dict(rtol=1.3e-6, atol=1e-5)
 
 
+def _assert_close(actual, expected, msg=None):
+    """float32 round-off relative to the tensor's scale (its largest
+    element): the conv_o weight gradients of this model are ~2e-4, so TOL's
+    fixed atol would let a 5% error through; compiled and eager differ by
+    ~2e-7 of the scale, 50x below this atol."""
+    torch.testing.assert_close(
+        actual, expected, rtol=1.3e-6,
+        atol=1e-5 * float(expected.abs().max()), msg=msg)
+
+
 @pytest.fixture(scope='module', autouse=True)
 def strict_dynamo():
     """Any recompilation in this module is an error; the counters start at
@@ -76,14 +86,13 @@ def _assert_same_training(eager, compiled, seed):
     p_e, cos_e, grads_e = _train_iteration(eager, frames, mask)
     p_c, cos_c, grads_c = _train_iteration(compiled, frames, mask)
     # the first step (all-zero states, its own compiled function) on its own
-    torch.testing.assert_close(p_c[:, 0], p_e[:, 0], **TOL)
-    torch.testing.assert_close(p_c, p_e, **TOL)
-    torch.testing.assert_close(cos_c, cos_e, **TOL)
+    _assert_close(p_c[:, 0], p_e[:, 0])
+    _assert_close(p_c, p_e)
+    _assert_close(cos_c, cos_e)
     assert grads_c.keys() == grads_e.keys()
     for name in grads_e:
-        torch.testing.assert_close(grads_c[name], grads_e[name], **TOL,
-                                   msg=name)
         assert grads_e[name].abs().sum() > 0, name
+        _assert_close(grads_c[name], grads_e[name], msg=name)
 
 
 def _variants(net):
@@ -149,7 +158,7 @@ def test_inference_matches_eager_and_nothing_recompiles(nets, monkeypatch):
             p_e, loss_e = eager(frames, mask)
             p_c, loss_c = compiled(frames, mask)
         assert loss_e is None and loss_c is None
-        torch.testing.assert_close(p_c, p_e, **TOL)
+        _assert_close(p_c, p_e)
         _assert_same_training(eager, compiled, seed=6)
     assert counters['stats']['unique_graphs'] == 4
     assert len(compiled.step_compiler._compiled) == 4
