@@ -6,8 +6,8 @@ Example::
     python tools/test.py configs/mmnist/predrnnv2.py work_dirs/mmnist/predrnnv2/best_mse_iter_80000.pth \
         --show-dir vis
 
-Prints a table of MSE / MAE / PSNR / SSIM (model and copy-last-frame
-baseline) and writes, into the run's log dir under the work dir,
+Prints a table of MSE / MAE / PSNR / SSIM and every other scalar metric
+(model and copy-last-frame baseline) and writes, into the run's log dir under the work dir,
 ``metrics.json`` (every metric, per-timestep arrays included) and
 ``per_step_curves.png``. ``--show-dir`` also saves paper-style strips (inputs,
 ground truth, prediction) and GIFs of the first ``--show-num`` clips.
