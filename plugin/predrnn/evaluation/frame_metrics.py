@@ -48,7 +48,7 @@ def _frame_error_sum(pred: np.ndarray, gt: np.ndarray,
                      ) -> np.ndarray:
     """``measure(pred - gt)`` in float64, summed per frame, shape (T,)."""
     _check_clips(pred, gt)
-    err = pred.astype(np.float64) - gt.astype(np.float64)
+    err = np.subtract(pred, gt, dtype=np.float64)  # no float64 copies
     return measure(err).sum(axis=(1, 2, 3))
 
 
@@ -99,7 +99,7 @@ def frame_psnr(pred: np.ndarray,
         np.ndarray: Shape (T,), float64, in dB.
     """
     _check_clips(pred, gt)
-    err = pred.astype(np.float64) - gt.astype(np.float64)
+    err = np.subtract(pred, gt, dtype=np.float64)  # no float64 copies
     mse = np.square(err).mean(axis=(1, 2, 3)) / float(data_range)**2
     return -10.0 * np.log10(np.maximum(mse, MSE_FLOOR))
 
@@ -128,8 +128,8 @@ def frame_ssim(pred: np.ndarray,
         np.ndarray: Shape (T,), float64.
     """
     _check_clips(pred, gt)
-    pred = pred.astype(np.float64)
-    gt = gt.astype(np.float64)
+    pred = pred.astype(np.float64, copy=False)
+    gt = gt.astype(np.float64, copy=False)
     num_frames, channels = pred.shape[:2]
     if channels == 1:
         pred_frames, gt_frames, channel_axis = pred[:, 0], gt[:, 0], None
