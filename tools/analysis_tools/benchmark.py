@@ -681,7 +681,10 @@ def main(argv=None) -> Dict[str, float]:
         ours, (ours.total_frames, ours.frame_channels, h, w))['flops']
     report(results, macs, device)
     if args.json:
-        with open(args.json, 'w') as f:
+        from predrnn.utils import atomic_write
+
+        # a failed write keeps the results of an earlier run
+        with atomic_write(args.json) as tmp, open(tmp, 'w') as f:
             json.dump(dict(results, macs_per_clip=macs, device=device,
                            train_batch=args.train_batch,
                            infer_batch=args.infer_batch, modes=modes,
