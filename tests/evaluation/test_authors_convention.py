@@ -107,3 +107,8 @@ def test_refuses_mean_std_data():
     with pytest.raises(ValueError, match="'range' or 'minmax'"):
         metric.dataset_meta = dict(normalization=dict(
             kind='meanstd', scale=[2.0], offset=[1.0]))
+
+
+def test_ssim_data_range_is_not_silently_ignored():
+    with pytest.raises(ValueError, match='ssim_data_range has no effect'):
+        VideoPredictionMetric(authors_convention=True, ssim_data_range=2.0)

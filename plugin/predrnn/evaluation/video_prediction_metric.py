@@ -166,7 +166,8 @@ class VideoPredictionMetric(BaseMetric):
             returned dict. Defaults to True.
         authors_convention (bool): Compute MSE, MAE, PSNR and SSIM as the
             PredRNN authors' test does. Needs frames in [0, 1] (no mean-std
-            normalisation). Defaults to False.
+            normalisation) and the default ``ssim_data_range``. Defaults
+            to False.
         thresholds (Sequence[float], optional): Thresholds of CSI, POD and
             FAR, in data units. Defaults to None (no threshold scores).
         lpips (bool): Also compute LPIPS when possible. Defaults to False.
@@ -211,6 +212,11 @@ class VideoPredictionMetric(BaseMetric):
         if ssim_data_range <= 0:
             raise ValueError(
                 f'ssim_data_range must be positive, got {ssim_data_range}')
+        if authors_convention and ssim_data_range != 1.0:
+            raise ValueError(
+                'ssim_data_range has no effect with authors_convention=True '
+                '(their SSIM is on uint8 frames, range 255); drop one of '
+                f'them, got ssim_data_range={ssim_data_range}')
         if lpips_net not in LPIPS_NETS:
             raise ValueError(f'lpips_net must be one of {LPIPS_NETS}, got '
                              f'{lpips_net!r}')
