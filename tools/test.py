@@ -9,9 +9,9 @@ Example::
 Prints a table of MSE / MAE / PSNR / SSIM and every other scalar metric
 (model and copy-last-frame baseline) and writes, into the run's log dir
 under the work dir, ``metrics.json`` (every metric, per-timestep arrays
-included) and
-``per_step_curves.png``. ``--show-dir`` also saves paper-style strips (inputs,
-ground truth, prediction) and GIFs of the first ``--show-num`` clips.
+included) and ``per_step_curves.png``. ``--show-dir`` also saves
+paper-style strips (inputs, ground truth, prediction) and GIFs of the first
+``--show-num`` clips.
 """
 import argparse
 import os
