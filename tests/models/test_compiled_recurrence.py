@@ -201,6 +201,9 @@ def test_compile_options():
     assert graphs.uses_cuda_graphs and not StepCompiler(True).uses_cuda_graphs
     with pytest.raises(TypeError, match='reduce-overhead'):
         StepCompiler('yes')
+    # a misspelt argument is refused when the model is built
+    with pytest.raises(TypeError, match=r"\['mod'\] are not torch.compile"):
+        PredRNNNet(CIN, CH, LAYERS, K, compile=dict(mod='reduce-overhead'))
 
 
 def test_cuda_graph_steps_are_marked_per_rollout_on_cuda_only(monkeypatch):

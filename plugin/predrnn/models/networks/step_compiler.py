@@ -19,6 +19,7 @@ guards hold at every step and iteration, so
 ``torch._dynamo.config.error_on_recompile=True`` can stay on; only a new
 input shape (e.g. a smaller last batch) compiles that variant once more.
 """
+import inspect
 import types
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
@@ -60,6 +61,16 @@ class StepCompiler:
                 f'compile must be True, False or a dict of torch.compile '
                 f'arguments (e.g. dict(mode="reduce-overhead")), got '
                 f'{options!r}.')
+        if options is not None:
+            # refused here, when the model is built, rather than by
+            # torch.compile at the first training step
+            known = set(inspect.signature(torch.compile).parameters) - {
+                'model'}
+            unknown = sorted(set(options) - known)
+            if unknown:
+                raise TypeError(
+                    f'compile={options!r}: {unknown} are not torch.compile '
+                    f'arguments; use some of {sorted(known)}.')
         self.options: Optional[Dict[str, Any]] = (
             None if options is None else {**DEFAULT_OPTIONS, **options})
         self._compiled: Dict[Tuple, Callable] = {}
