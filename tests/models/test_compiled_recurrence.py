@@ -199,6 +199,10 @@ def test_compile_options():
     assert 'options' not in graphs.device_options('cpu')
     assert graphs.options['mode'] == 'reduce-overhead'
     assert graphs.uses_cuda_graphs and not StepCompiler(True).uses_cuda_graphs
+    assert StepCompiler(dict(
+        options={'triton.cudagraphs': True})).uses_cuda_graphs
+    assert not StepCompiler(dict(
+        mode='max-autotune-no-cudagraphs')).uses_cuda_graphs
     with pytest.raises(TypeError, match='reduce-overhead'):
         StepCompiler('yes')
     # a misspelt argument is refused when the model is built

@@ -81,8 +81,14 @@ class StepCompiler:
 
     @property
     def uses_cuda_graphs(self) -> bool:
-        return self.enabled and self.options.get('mode') in (
-            'reduce-overhead', 'max-autotune')
+        """Whether inductor replays the steps as CUDA graphs: the modes
+        that turn them on, or inductor's ``triton.cudagraphs`` option."""
+        if not self.enabled:
+            return False
+        inductor_options = self.options.get('options') or {}
+        return (self.options.get('mode') in ('reduce-overhead',
+                                             'max-autotune')
+                or bool(inductor_options.get('triton.cudagraphs')))
 
     def begin_rollout(self, device: torch.device) -> None:
         """Tell cudagraph trees that a new rollout (iteration) starts, so the
