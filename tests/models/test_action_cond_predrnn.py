@@ -269,3 +269,10 @@ def test_changing_future_actions_changes_only_the_future(fusion,
                   mode='tensor')
     torch.testing.assert_close(other[:, :k], base[:, :k])
     assert (other[:, k:] - base[:, k:]).abs().amax() > 1e-3
+
+
+def test_network_refuses_a_mask_of_the_wrong_shape():
+    net = ActionPredRNNNet(4, 3, num_hidden=4, num_layers=1, kernel_size=3)
+    with pytest.raises(ValueError, match=r'gt_mask must have shape'):
+        net(torch.zeros(1, 3, 4, 4, 4), torch.zeros(1, 3, 3),
+            torch.ones(1, 3))

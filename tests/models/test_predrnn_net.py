@@ -335,3 +335,10 @@ def test_activation_checkpointing_stores_less():
         return sum(seen.values())
 
     assert saved_bytes(True) < 0.5 * saved_bytes(False)
+
+
+@pytest.mark.parametrize('shape', [(B, T), (B + 1, T - 1), (T - 1,)])
+def test_mask_of_the_wrong_shape_is_refused(shape):
+    with pytest.raises(ValueError,
+                       match=r'gt_mask must have shape \(B, T-1\)'):
+        _net()(_frames(), torch.ones(shape, dtype=torch.float64))

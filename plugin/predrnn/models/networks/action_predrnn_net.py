@@ -43,6 +43,7 @@ from predrnn.registry import MODELS
 from ..cells import SpatioTemporalLSTMCellV2
 from ..cells.action_st_lstm_cell import ActionSpatioTemporalLSTMCell
 from ..losses import decoupling_loss
+from .predrnn_net import check_gt_mask
 
 FUSIONS = ('multiplicative', 'additive')
 
@@ -209,10 +210,7 @@ class ActionPredRNNNet(nn.Module):
             loss (a scalar) or ``None``.
         """
         b, t_total, _, height, width = frames.shape
-        if gt_mask.shape != (b, t_total - 1):
-            raise ValueError(f'gt_mask must have shape (B, T-1) = '
-                             f'{(b, t_total - 1)}, got '
-                             f'{tuple(gt_mask.shape)}.')
+        check_gt_mask(gt_mask, b, t_total)
         self.check_conditions(conditions, b, t_total)
         cond = self.encode_conditions(
             conditions[:, :t_total - 1].to(frames.dtype), height, width)

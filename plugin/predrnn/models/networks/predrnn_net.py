@@ -18,6 +18,15 @@ from ..losses import decoupling_loss
 from .step_compiler import StepCompiler
 
 
+def check_gt_mask(gt_mask: torch.Tensor, batch: int, t_total: int) -> None:
+    """Refuse a ground-truth mask that is not ``(B, T-1)``: one weight per
+    clip and recurrent step."""
+    if gt_mask.shape != (batch, t_total - 1):
+        raise ValueError(f'gt_mask must have shape (B, T-1) = '
+                         f'{(batch, t_total - 1)}, got '
+                         f'{tuple(gt_mask.shape)}.')
+
+
 @MODELS.register_module()
 class PredRNNNet(nn.Module):
     """Stacked ST-LSTM network on patched frames.
@@ -118,9 +127,7 @@ class PredRNNNet(nn.Module):
             loss (a scalar) or ``None``.
         """
         b, t_total = frames.shape[:2]
-        if gt_mask.shape != (b, t_total - 1):
-            raise ValueError(f'gt_mask must have shape (B, T-1) = '
-                             f'{(b, t_total - 1)}, got {tuple(gt_mask.shape)}.')
+        check_gt_mask(gt_mask, b, t_total)
         if return_decouple_loss and not self.decouple:
             raise ValueError('This network was built with decouple=False.')
         # One layout change for the whole clip instead of one per step:
