@@ -109,13 +109,20 @@ def test_training_matches_eager_with_one_graph_per_step_kind(nets):
     assert not counters['graph_break']
 
 
-def test_activation_checkpointing_matches_eager_and_reuses_the_graphs(nets):
+def test_activation_checkpointing_matches_eager_one_graph_per_step_kind(nets):
+    """The checkpoint sits inside each compiled step (a checkpoint around a
+    compiled step replays its forward CUDA graph inside the backward pass,
+    which CUDA graph trees refuse): one graph per checkpointed step kind,
+    reused by the next iteration."""
     eager, compiled = nets
     compiled.activation_checkpointing = True
     try:
-        _assert_same_training(eager, compiled, seed=3)
+        for iteration in range(2):
+            _assert_same_training(eager, compiled, seed=3 + iteration)
     finally:
         compiled.activation_checkpointing = False
+    assert {'_first_step_checkpointed', '_next_step_checkpointed'} <= set(
+        _variants(compiled))
     assert counters['stats']['unique_graphs'] == 2
 
 

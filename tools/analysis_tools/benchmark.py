@@ -17,7 +17,9 @@ Modes of our model (``--modes``; all that apply to the device by default):
 * ``compiled``: ``model.compile=True``, each time step compiled once with
   ``torch.compile`` (inductor);
 * ``graphs``: ``model.compile=dict(mode='reduce-overhead')``, the compiled
-  steps replayed as CUDA graphs (CUDA only).
+  steps replayed as CUDA graphs (CUDA only);
+* ``graphs_ckpt``: ``graphs`` with activation checkpointing (training only,
+  CUDA only).
 
 Each runs in float32 and, where the device has native bf16 (CUDA GPUs that
 support it, CPUs with AVX512-BF16/AMX) or with ``--amp``, under the
@@ -82,8 +84,13 @@ MODES = {
     'ckpt': ('ours_ckpt', dict(activation_checkpointing=True)),
     'compiled': ('ours_compiled', dict(compile=True)),
     'graphs': ('ours_graphs', dict(compile=dict(mode='reduce-overhead'))),
+    'graphs_ckpt': ('ours_graphs_ckpt',
+                    dict(compile=dict(mode='reduce-overhead'),
+                         activation_checkpointing=True)),
 }
-COMPILED = ('ours_compiled', 'ours_graphs')
+COMPILED = ('ours_compiled', 'ours_graphs', 'ours_graphs_ckpt')
+#: modes whose inference equals another's (checkpointing changes training)
+TRAIN_ONLY = ('ours_ckpt', 'ours_graphs_ckpt')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -134,9 +141,9 @@ def select_modes(args, device: str) -> List[str]:
     """The requested modes, without those the device cannot run."""
     modes = args.modes or list(MODES)
     if not device.startswith('cuda'):
-        if args.modes and 'graphs' in args.modes:
+        if args.modes and any(m.startswith('graphs') for m in args.modes):
             print('note: CUDA graphs need a CUDA device; "graphs" skipped.')
-        modes = [m for m in modes if m != 'graphs']
+        modes = [m for m in modes if not m.startswith('graphs')]
     return modes
 
 
@@ -285,7 +292,7 @@ def sync(device: str) -> None:
 def warmup_calls(name: str) -> int:
     """CUDA graph trees run a step eagerly, record it on the second call
     and replay it from the third."""
-    return 2 if name == 'ours_graphs' else 1
+    return 2 if name.startswith('ours_graphs') else 1
 
 
 def time_interleaved(fns: Dict[str, Callable], iters: int, device: str
@@ -370,7 +377,7 @@ def measure_speed(cfg, args, device: str, modes: List[str],
         # weights again, so that the predictions can be compared
         model.load_state_dict(template.state_dict())
         model.eval()
-    infer_names = [n for n in ours if n != 'ours_ckpt']
+    infer_names = [n for n in ours if n not in TRAIN_ONLY]
     clips = make_clips(template, args.infer_batch, (h, w), device)
     outputs = {}
 
@@ -661,9 +668,13 @@ def main(argv=None) -> Dict[str, float]:
             label = {torch.bfloat16: 'bf16', torch.float16: 'fp16'}
             dtypes.append((label[autocast_dtype(device)], True))
         for dtype, cast in dtypes if not args.skip_speed else ():
+            print(f'timing {dtype} on {device}: baseline and '
+                  f'{", ".join(modes)} ...', flush=True)
             for key, value in measure_speed(cfg, args, device, modes,
                                             cast).items():
                 results[f'{dtype}/{key}'] = value
+            write_json(args, results, device=device, modes=modes,
+                       partial=True)
         # peak memory in fresh processes (after the timing, so that the
         # compile times above are first compiles)
         if not (args.skip_memory or args.skip_train or args.skip_speed):
@@ -680,16 +691,22 @@ def main(argv=None) -> Dict[str, float]:
     macs = count_complexity(
         ours, (ours.total_frames, ours.frame_channels, h, w))['flops']
     report(results, macs, device)
-    if args.json:
-        from predrnn.utils import atomic_write
-
-        # a failed write keeps the results of an earlier run
-        with atomic_write(args.json) as tmp, open(tmp, 'w') as f:
-            json.dump(dict(results, macs_per_clip=macs, device=device,
-                           train_batch=args.train_batch,
-                           infer_batch=args.infer_batch, modes=modes,
-                           torch=torch.__version__), f, indent=2)
+    write_json(args, results, macs_per_clip=macs, device=device, modes=modes)
     return results
+
+
+def write_json(args, results: Dict[str, float], **extra) -> None:
+    """The results so far to ``--json`` (also after each measurement, so a
+    run stopped by a time limit keeps what it measured)."""
+    if not args.json:
+        return
+    from predrnn.utils import atomic_write
+
+    # a failed write keeps the results of an earlier run
+    with atomic_write(args.json) as tmp, open(tmp, 'w') as f:
+        json.dump(dict(results, train_batch=args.train_batch,
+                       infer_batch=args.infer_batch,
+                       torch=torch.__version__, **extra), f, indent=2)
 
 
 if __name__ == '__main__':

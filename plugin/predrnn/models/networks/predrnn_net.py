@@ -27,6 +27,21 @@ def check_gt_mask(gt_mask: torch.Tensor, batch: int, t_total: int) -> None:
                          f'{tuple(gt_mask.shape)}.')
 
 
+def _checkpointed(kind: Callable) -> Callable:
+    """``kind`` under activation checkpointing: its activations are
+    recomputed in the backward pass. The checkpoint sits *inside* the
+    compiled step, so the compiler sees forward and recomputation as one
+    graph; a checkpoint around a compiled step would replay the step's
+    forward CUDA graph inside the backward pass, which CUDA graph trees
+    refuse ("input tensor deallocate during graph recording")."""
+    def step(net, *args):
+        # no randomness inside a step: no RNG state to preserve
+        return checkpoint(kind, net, *args, use_reentrant=False,
+                          preserve_rng_state=False)
+    step.__qualname__ = step.__name__ = f'{kind.__name__}_checkpointed'
+    return step
+
+
 @MODELS.register_module()
 class PredRNNNet(nn.Module):
     """Stacked ST-LSTM network on patched frames.
@@ -150,16 +165,12 @@ class PredRNNNet(nn.Module):
             else:
                 kind = type(self)._next_step
                 args = (frames[:, t], mask[:, t], *state)
+            if checkpointed:
+                kind = _checkpointed(kind)
             step = self._step_function(kind, return_decouple_loss,
                                        frames.device.type)
-            if checkpointed:
-                # No randomness inside a step: no RNG state to preserve.
-                x_hat, h, c, memory, cos = checkpoint(
-                    step, self, *args, return_decouple_loss,
-                    use_reentrant=False, preserve_rng_state=False)
-            else:
-                x_hat, h, c, memory, cos = step(self, *args,
-                                                return_decouple_loss)
+            x_hat, h, c, memory, cos = step(self, *args,
+                                            return_decouple_loss)
             state = (x_hat, h, c, memory)
             preds.append(x_hat)
             if cos is not None:
@@ -177,9 +188,7 @@ class PredRNNNet(nn.Module):
                        device_type: str) -> Callable:
         """``kind`` (an unbound step method) as it runs now: itself in eager
         mode, else its compiled copy for this variant (step kind,
-        decoupling, grad mode, autocast state). Activation checkpointing
-        reuses the training variant: the same graph, recomputed in the
-        backward pass by ``torch.utils.checkpoint`` around it."""
+        decoupling, grad mode, autocast state)."""
         return self.step_compiler(kind, with_decoupling,
                                   device_type=device_type)
 
