@@ -121,9 +121,9 @@ def test_activation_checkpointing_matches_eager_one_graph_per_step_kind(nets):
             _assert_same_training(eager, compiled, seed=3 + iteration)
     finally:
         compiled.activation_checkpointing = False
-    assert {'_first_step_checkpointed', '_next_step_checkpointed'} <= set(
-        _variants(compiled))
-    assert counters['stats']['unique_graphs'] == 2
+    checkpointed = [v for v in _variants(compiled) if 'checkpointed' in v]
+    assert checkpointed == ['_first_step_checkpointed',
+                            '_next_step_checkpointed']
 
 
 def test_checkpointing_stores_less_when_compiled(nets):
