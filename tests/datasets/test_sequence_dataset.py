@@ -289,7 +289,7 @@ def test_sequence_shorter_than_a_window(tmp_path):
 def test_frame_size_not_divisible_by_patch_size(tmp_path):
     np.save(tmp_path / 'a.npy', _series((T, H, W)))
     with pytest.raises(ValueError,
-                       match=r'6x10.*patch size 4.*resize=\(4, 8\)'):
+                       match=r'6x10.*patch size 4.*crop=\(4, 8\)'):
         SequenceDataset(str(tmp_path / 'a.npy'), layout='THW', split='all',
                         in_frames=2, out_frames=2, patch_size=4)
 

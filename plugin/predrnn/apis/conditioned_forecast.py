@@ -12,6 +12,8 @@ from typing import Optional
 import numpy as np
 import torch
 
+from predrnn.datasets.finite_check import check_finite
+
 
 def is_conditioned(model) -> bool:
     """Whether ``model`` needs per-frame conditions."""
@@ -75,6 +77,8 @@ def load_condition_file(path: str, num_clips: int) -> np.ndarray:
         raise ValueError(
             f'{path} must be a numeric .npy of shape (T, A) (the same '
             f'conditions for every clip) or (N, T, A) (one per clip).')
+    check_finite(array, path, ('clip', 'frame', 'condition')[3 - array.ndim:],
+                 fix='give finite conditions')
     if array.ndim == 2:
         array = np.broadcast_to(array, (num_clips, *array.shape))
     elif len(array) != num_clips:

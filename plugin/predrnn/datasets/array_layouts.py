@@ -15,6 +15,8 @@ THWC    4     one long series, channels last
 THW     3     one long single-channel series
 ======  ====  ===================================================
 """
+from typing import Optional, Tuple
+
 import numpy as np
 
 LAYOUTS = {
@@ -57,3 +59,62 @@ def as_ntchw(array: np.ndarray, layout: str) -> np.ndarray:
     if layout == 'THWC':
         return array.transpose(0, 3, 1, 2)[None]
     return array[None, :, None]  # THW
+
+
+def ntchw_shape(layout: str, shape: tuple) -> Tuple[int, ...]:
+    """``(N, T, C, H, W)`` that ``shape`` stored in ``layout`` reads as."""
+    dummy = np.broadcast_to(np.empty((), np.uint8), tuple(shape))
+    return as_ntchw(dummy, layout).shape
+
+
+def describe(layout: str, shape: tuple) -> str:
+    """What ``shape`` means in ``layout``, e.g. ``'3 sequence(s) of 20
+    frames, 1 channel(s) of 16x16'``."""
+    n, t, c, h, w = ntchw_shape(layout, shape)
+    return (f'{n} sequence(s) of {t} frames, {c} channel(s) of {h}x{w}')
+
+
+def _frame_kind(layout: str, shape: tuple) -> str:
+    """``'implausible'``: more than 4 channels of frames at most 4 pixels
+    wide or high, the usual sign of a channels-last array read
+    channels-first (or the reverse); ``'image'``: at most 4 channels of
+    frames larger than that; else ``'other'``."""
+    _, _, c, h, w = ntchw_shape(layout, shape)
+    if c > 4 and min(h, w) <= 4:
+        return 'implausible'
+    return 'image' if c <= 4 and min(h, w) > 4 else 'other'
+
+
+def check_plausible(layout: str, shape: tuple, name: str,
+                    num_frames: Optional[int] = None) -> None:
+    """Refuse a layout that reads ``shape`` implausibly when another layout
+    of the same rank reads it plausibly; the error says what the shape
+    means under each.
+
+    Two readings are refused: more than 4 channels of frames at most 4
+    pixels wide or high (``THWC`` data declared ``TCHW``), and ``TNHW``
+    whose clip axis is exactly the window of ``num_frames`` while the time
+    axis is longer (clips-first ``(clips, frames, H, W)`` data: the windows
+    would cross clip boundaries).
+    """
+    others = [k for k, v in LAYOUTS.items() if v == len(shape) and k != layout]
+    meanings = '; '.join(f'{k}: {describe(k, shape)}' for k in others)
+    if _frame_kind(layout, shape) == 'implausible':
+        fits = [k for k in others if _frame_kind(k, shape) == 'image']
+        if fits:
+            raise ValueError(
+                f'{name}: layout {layout!r} reads shape {tuple(shape)} as '
+                f'{describe(layout, shape)}, an implausible frame; other '
+                f'layouts read it as {meanings}. Set layout={fits[0]!r} '
+                '(or the one that matches how the array was saved).')
+    if layout == 'TNHW' and num_frames and shape[1] == num_frames \
+            and shape[0] > shape[1]:
+        raise ValueError(
+            f'{name}: layout \'TNHW\' reads shape {tuple(shape)} as '
+            f'{describe(layout, shape)}, but its second axis is exactly one '
+            f'window ({num_frames} frames): it looks clips-first (clips, '
+            'frames, H, W), whose windows would cross clip boundaries. Save '
+            'it as NTCHW and set layout=\'NTCHW\': np.save(NEW_PATH, '
+            'array[:, :, None]) if it is clips-first, or np.save(NEW_PATH, '
+            'array.transpose(1, 0, 2, 3)[:, :, None]) if it really is '
+            'time-first.')

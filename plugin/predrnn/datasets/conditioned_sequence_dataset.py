@@ -16,12 +16,13 @@ import torch
 
 from predrnn.registry import DATASETS
 from .array_file import open_array
+from .finite_check import check_finite
 from .sequence_dataset import SequenceDataset
 
 
 def condition_array_for(path: str, layout: str, key: str) -> np.ndarray:
     """The conditions stored next to the frames of array file ``path``, as
-    ``(N, T, A)`` float32."""
+    ``(N, T, A)`` (NaN / Inf refused with their position)."""
     if path.lower().endswith('.npz'):
         array = open_array(path, key)
         where = f'{path}:{key}'
@@ -45,6 +46,9 @@ def condition_array_for(path: str, layout: str, key: str) -> np.ndarray:
             f'{layout} the conditions must be ({want}).')
     if not np.issubdtype(array3.dtype, np.number):
         raise ValueError(f'{where} holds {array3.dtype}, not numbers.')
+    # conditions are small (A numbers per frame): checked whole, once
+    check_finite(array3, where, ('clip', 'frame', 'condition'),
+                 fix='give finite conditions')
     return array3
 
 

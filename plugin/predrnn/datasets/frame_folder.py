@@ -6,8 +6,9 @@ from typing import List, Optional
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
+from .finite_check import check_finite
 from .frame_transform import FrameTransform
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff',
@@ -42,6 +43,20 @@ def read_image(path: str) -> np.ndarray:
     return image.transpose(2, 0, 1)
 
 
+def _image_size(path: str) -> tuple:
+    """``(width, height)`` from the image header; a file that is no image
+    (whatever its extension) is refused, not skipped: a skipped frame
+    would silently join the frames on either side of it."""
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError) as err:
+        raise ValueError(
+            f'{path} is not a readable image ({type(err).__name__}), though '
+            'its name ends like one; remove it from the frame folder or '
+            'replace it with the frame it should be.') from None
+
+
 class FrameFolder:
     """One sequence: the frames of a folder, every ``frame_stride``-th.
 
@@ -61,8 +76,7 @@ class FrameFolder:
                              f'({", ".join(IMAGE_EXTENSIONS)}).')
         sizes = {}
         for path in self.files:
-            with Image.open(path) as image:
-                sizes.setdefault(image.size, path)
+            sizes.setdefault(_image_size(path), path)
         if len(sizes) > 1 and not self.transform.resize:
             (s1, f1), (s2, f2) = list(sizes.items())[:2]
             raise ValueError(
@@ -79,6 +93,9 @@ class FrameFolder:
 
     def read(self, start: int, stop: int) -> np.ndarray:
         """Frames ``start .. stop-1`` as ``(T, C, H, W)``."""
-        return np.concatenate([
-            self.transform(read_image(p)[None]) for p in self.files[start:stop]
-        ])
+        frames = []
+        for p in self.files[start:stop]:
+            image = read_image(p)[None]
+            check_finite(image, p)  # float TIFFs
+            frames.append(self.transform(image))
+        return np.concatenate(frames)

@@ -113,7 +113,8 @@ class SequenceDataset(Dataset):
         self._normalization: Optional[dict] = None
 
         self.sequences = open_sequences(self.source, layout, frame_stride,
-                                        self.transform, npz_key)
+                                        self.transform, npz_key,
+                                        num_frames=self.num_frames)
         self._check_frames(patch_size)
         self.ranges = split_ranges([len(s) for s in self.sequences], split,
                                    split_by, self.split_ratios,
@@ -164,11 +165,14 @@ class SequenceDataset(Dataset):
         if patch_size and (self.frame_size[0] % patch_size
                            or self.frame_size[1] % patch_size):
             h, w = self.frame_size
-            fit = (h // patch_size * patch_size, w // patch_size * patch_size)
+            p = patch_size
+            fit = tuple(max(p, round(s / p) * p) for s in (h, w))
+            crop = (h // p * p, w // p * p)
+            fix = f'resize={fit}' + (f' or crop={crop}' if min(crop) else '')
             raise ValueError(
                 f'Frames of {h}x{w} (from {self.sequences[0].name}) are not '
-                f'divisible by the patch size {patch_size}; set '
-                f'resize={fit} or crop={fit} on the dataset.')
+                f'divisible by the patch size {patch_size}; set {fix} on the '
+                'dataset.')
 
     def _check_windows(self) -> None:
         short = [(self.sequences[q].name, b - a) for q, a, b in self.ranges

@@ -9,9 +9,11 @@ import os
 from typing import List, Optional, Union
 
 import numpy as np
+from mmengine.logging import print_log
 
 from .array_file import open_array, read_sidecar
-from .array_layouts import as_ntchw, check_layout
+from .array_layouts import as_ntchw, check_layout, check_plausible, describe
+from .finite_check import check_finite
 from .frame_folder import IMAGE_EXTENSIONS, FrameFolder
 from .frame_transform import FrameTransform
 from .video_file import VIDEO_EXTENSIONS, is_video, read_video
@@ -21,11 +23,17 @@ ARRAY_EXTENSIONS = ('.npy', '.npz')
 
 class ArrayFile:
     """A memory-mapped array file seen as ``(N, T, C, H, W)``; pickles as
-    its path (workers re-open the map instead of copying the data)."""
+    its path (workers re-open the map instead of copying the data).
+
+    The reading is logged (sequences, frames per sequence) and an
+    implausible one refused (:func:`~.array_layouts.check_plausible`,
+    against ``num_frames``, the window length, when given).
+    """
 
     def __init__(self, path: str, layout: Optional[str],
                  npz_key: Optional[str] = None,
-                 fallback_layout: Optional[str] = None) -> None:
+                 fallback_layout: Optional[str] = None,
+                 num_frames: Optional[int] = None) -> None:
         self.path, self.npz_key = path, npz_key
         array = open_array(path, npz_key)
         sidecar = read_sidecar(path) or {}
@@ -37,6 +45,10 @@ class ArrayFile:
                 'unknown: set layout= one of NTCHW, NTHWC, TNHW, TCHW, THWC, '
                 'THW (or write a JSON sidecar with "layout").')
         self.layout = check_layout(layout, array.shape, path)
+        check_plausible(self.layout, array.shape, path, num_frames)
+        print_log(f'{path}: shape {tuple(array.shape)} read as layout '
+                  f'{self.layout}: {describe(self.layout, array.shape)}',
+                  logger='current')
         self.sidecar = sidecar
         self._view = as_ntchw(array, self.layout)
 
@@ -70,7 +82,9 @@ class ArraySequence:
 
     def read(self, start: int, stop: int) -> np.ndarray:
         s = self.stride
-        return self.transform(self.file.view[self.index, start * s:stop * s:s])
+        frames = self.file.view[self.index, start * s:stop * s:s]
+        check_finite(frames, self.name, offset=start * s, step=s)
+        return self.transform(frames)
 
 
 class MemorySequence:
@@ -126,17 +140,20 @@ def expand_source(source: str) -> List[str]:
 def open_sequences(source: Union[str, List[str]], layout: Optional[str],
                    frame_stride: int, transform: FrameTransform,
                    npz_key: Optional[str] = None,
-                   fallback_layout: Optional[str] = None) -> list:
+                   fallback_layout: Optional[str] = None,
+                   num_frames: Optional[int] = None) -> list:
     """All sequences of ``source`` (one path / glob or a list of them).
     Arrays take ``layout``, else their sidecar's, else
-    ``fallback_layout``."""
+    ``fallback_layout``; ``num_frames`` (the window length) lets
+    implausible array layouts be refused."""
     sources = [source] if isinstance(source, str) else list(source)
     sequences = []
     for path in (p for s in sources for p in expand_source(s)):
         if os.path.isdir(path):
             sequences.append(FrameFolder(path, frame_stride, transform))
         elif path.lower().endswith(ARRAY_EXTENSIONS):
-            file = ArrayFile(path, layout, npz_key, fallback_layout)
+            file = ArrayFile(path, layout, npz_key, fallback_layout,
+                             num_frames)
             sequences += [ArraySequence(file, i, frame_stride, transform)
                           for i in range(file.view.shape[0])]
         else:

@@ -1,9 +1,11 @@
 """Decode a video file with OpenCV into ``(T, C, H, W)`` uint8 RGB."""
+import logging
 import os
 from typing import Optional
 
 import cv2
 import numpy as np
+from mmengine.logging import print_log
 
 from .frame_transform import FrameTransform
 
@@ -32,6 +34,10 @@ def read_video(path: str, frame_stride: int = 1,
     slow to decode every run, convert once with
     ``tools/dataset_converters/videos_to_array.py`` (memory-mapped).
 
+    A video that decodes fewer frames than its container declares (a
+    damaged or cut file; FFmpeg reports the decode errors on stderr only)
+    is used as far as it decodes, with a warning giving both counts.
+
     Returns:
         np.ndarray: uint8 ``(T, C, H, W)``, RGB (OpenCV's BGR converted).
 
@@ -43,6 +49,7 @@ def read_video(path: str, frame_stride: int = 1,
         raise FileNotFoundError(f'Video file {path} does not exist.')
     transform = transform or FrameTransform()
     capture = cv2.VideoCapture(path)
+    declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     frames = []
     index = 0
     try:
@@ -64,4 +71,17 @@ def read_video(path: str, frame_stride: int = 1,
             f'OpenCV cannot decode any frame of {path}. Check that it is a '
             'video, or re-encode it (ffmpeg -i INPUT -c:v libx264 OUT.mp4), '
             'or extract its frames into a folder of PNGs.')
+    warn_short_video(path, declared, index)
     return np.stack(frames)
+
+
+def warn_short_video(path: str, declared: int, decoded: int) -> None:
+    """Warn when ``decoded`` frames are fewer than the ``declared`` ones.
+    Containers that estimate the count from duration and rate can be off by
+    a frame or two; a shortfall beyond 1 frame and 1 % is reported."""
+    if declared - decoded > max(1, declared // 100):
+        print_log(
+            f'{path}: its container declares {declared} frames but only '
+            f'{decoded} decode (damaged or cut file?); using the {decoded}. '
+            'Check it with ffmpeg -v error -i FILE -f null -, or re-encode '
+            'it.', logger='current', level=logging.WARNING)
