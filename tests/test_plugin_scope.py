@@ -201,6 +201,7 @@ print('RESULT ' + json.dumps(dict(
 def test_runner_outside_the_scope_with_custom_imports(tmp_path):
     work_dir = tmp_path / 'work'
     config = tmp_path / 'prefixed_cfg.py'
+    (tmp_path / 'data').mkdir()  # empty: stand-in digits
     config.write_text(CONFIG.format(
         work_dir=str(work_dir), data_root=str(tmp_path / 'data')))
     script = tmp_path / 'run.py'

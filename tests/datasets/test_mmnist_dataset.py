@@ -190,13 +190,42 @@ def test_generated_test_set_cached(mnist_root, captured_logs, monkeypatch):
                 if f.endswith('.npy')]) == 2
 
 
-def test_standard_file_not_used_for_other_configs(tmp_path, captured_logs):
+def test_standard_file_never_replaced_for_other_configs(tmp_path):
+    """A mnist_test_seq.npy that does not fit the configuration is an error
+    naming the mismatch and the options, never silently replaced by a
+    generated set."""
     np.save(tmp_path / 'mnist_test_seq.npy',
             np.zeros((20, 2, 64, 64), np.uint8))
+    with pytest.raises(ValueError, match=r'does not match this '
+                       r'configuration \(num_digits.*test_file=None') as err:
+        MovingMNIST(data_root=str(tmp_path), split='test', num_digits=3,
+                    num_clips=2, num_stand_in_digits=10)
+    assert 'mnist_test_seq.npy' in str(err.value)
+    with pytest.raises(ValueError, match=r'image_size=32 \(standard 64\).*needs 20 of 32 x 32'):
+        MovingMNIST(data_root=str(tmp_path), split='test', image_size=32,
+                    digit_size=12, num_clips=2, num_stand_in_digits=10)
+    assert not [f for f in os.listdir(tmp_path) if f.startswith('generated')]
     ds = MovingMNIST(data_root=str(tmp_path), split='test', num_digits=3,
-                     num_clips=2, num_stand_in_digits=10)
+                     num_clips=2, num_stand_in_digits=10, test_file=None)
     assert ds.metainfo['test_set']['name'] == 'generated'
-    assert any('does not match' in m for m in captured_logs)
+
+
+def test_misspelled_data_root_is_an_error(tmp_path, captured_logs):
+    wrong = tmp_path / 'moving_mnsit'
+    for split in ('train', 'test'):
+        with pytest.raises(FileNotFoundError, match=r'data_root .*moving_mnsit'
+                           r' does not exist.*data/moving_mnist.*stand-in'):
+            MovingMNIST(data_root=str(wrong), split=split, **TINY)
+    assert not wrong.exists()
+    assert not [m for m in captured_logs if 'STAND-IN' in m]
+
+
+def test_default_data_root_missing_uses_the_stand_in(tmp_path, monkeypatch,
+                                                     captured_logs):
+    monkeypatch.chdir(tmp_path)
+    ds = MovingMNIST(num_stand_in_digits=10, **TINY)
+    assert ds.digit_source == 'stand-in'
+    assert [m for m in captured_logs if 'STAND-IN' in m]
 
 
 def test_stand_in_path(tmp_path, captured_logs):

@@ -50,6 +50,7 @@ def _restore_default_scope():
 def test_paper_config_trains_and_tests_with_both_conventions(tmp_path,
                                                             capsys):
     config = tmp_path / 'paper_tiny.py'
+    (tmp_path / 'data').mkdir()  # empty: stand-in digits
     config.write_text(CONFIG.format(paper=PAPER,
                                     data_root=str(tmp_path / 'data')))
     work_dir = tmp_path / 'work'

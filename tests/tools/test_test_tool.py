@@ -80,6 +80,7 @@ def _restore_default_scope():
 def setup(tmp_path_factory):
     """Config, checkpoint and the one real run of tools/test.py."""
     tmp = tmp_path_factory.mktemp('test_tool')
+    (tmp / 'data').mkdir()  # empty: stand-in digits
     config = tmp / 'tiny_predrnnv2.py'
     config.write_text(CONFIG.format(
         runtime=osp.join(ROOT, 'configs/_base_/default_runtime.py'),

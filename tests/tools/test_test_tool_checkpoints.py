@@ -27,6 +27,7 @@ tiny = _load('predrnn_test_tool_cases',
 @pytest.fixture(scope='module')
 def config(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('test_tool_ckpt')
+    (tmp / 'data').mkdir()  # empty: stand-in digits
     path = tmp / 'tiny.py'
     path.write_text(tiny.CONFIG.format(
         runtime=osp.join(ROOT, 'configs/_base_/default_runtime.py'),

@@ -121,7 +121,9 @@ def write_config(folder, name='tiny', *, data_root, max_iters=2,
                  checkpoint_interval=1, sampling=None, optimizer=None,
                  batch_size=2, shuffle=True, custom_hooks=(), model=None,
                  dataset=None, extra=''):
-    """Write a tiny training config that imports the repo's runtime."""
+    """Write a tiny training config that imports the repo's runtime; the
+    data root is created (empty: stand-in digits)."""
+    os.makedirs(data_root, exist_ok=True)
     model_cfg = dict(
         type='PredRNNv2', in_frames=IN_FRAMES, out_frames=OUT_FRAMES,
         num_layers=2, num_hidden=4, kernel_size=3, beta=0.1,

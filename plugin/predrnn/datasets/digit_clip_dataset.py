@@ -12,7 +12,8 @@ from typing import Optional, Sequence, Tuple, Union
 from torch.utils.data import Dataset
 
 from .clip_generator import check_digit_size
-from .digit_source import DigitBank, load_digit_bank, resolve_path, warn_once
+from .digit_source import (PREPARE_COMMAND, DigitBank, load_digit_bank,
+                           resolve_path, warn_once)
 
 # Stand-in digit streams: training and test clips never share digits.
 TRAIN_DIGITS, TEST_DIGITS = 0, 1
@@ -22,13 +23,34 @@ DEFAULT_DIGITS = {
 }
 
 Index = Union[int, Tuple[int, int], Sequence[int]]
+# The data roots of the shipped configs: missing, they mean "no data yet"
+# and the stand-in digits are used; any other missing data_root is a typo.
+DEFAULT_DATA_ROOTS = ('data/moving_mnist', 'data/moving_fmnist')
+
+
+def check_data_root(data_root: str) -> None:
+    """Refuse a ``data_root`` that is a file, or that does not exist and is
+    not one of :data:`DEFAULT_DATA_ROOTS`."""
+    if os.path.exists(data_root) and not os.path.isdir(data_root):
+        raise NotADirectoryError(
+            f'data_root {data_root} is a file, not a folder: set '
+            'data_root to the folder holding the data files (made by '
+            'python tools/prepare_data.py mmnist --data-root data)')
+    if not os.path.exists(data_root) and \
+            os.path.normpath(data_root) not in DEFAULT_DATA_ROOTS:
+        raise FileNotFoundError(
+            f'data_root {data_root} does not exist. Fix the path; get the '
+            f'data with {PREPARE_COMMAND}. (Only the default data_root '
+            f'{DEFAULT_DATA_ROOTS[0]}, when missing, trains on the stand-in '
+            'digits; so does any existing folder without digit files.)')
 
 
 class DigitClipDataset(Dataset):
     """Base of the Moving MNIST datasets (arguments: see the subclasses).
 
-    Refuses a bad split, frame counts, digit count or digit size, and a
-    ``data_root`` that is a file, naming the fix. ``digit_file`` None means
+    Refuses a bad split, frame counts, digit count or digit size, a
+    ``data_root`` that is a file, and a missing ``data_root`` other than
+    the shipped configs' (:data:`DEFAULT_DATA_ROOTS`), naming the fix. ``digit_file`` None means
     MNIST's train or t10k images by split (the stand-in when missing); a
     ``digit_file`` given explicitly must exist.
     """
@@ -54,11 +76,7 @@ class DigitClipDataset(Dataset):
                              f'got {in_frames} and {out_frames}')
         if num_digits < 1:
             raise ValueError(f'num_digits must be >= 1, got {num_digits}')
-        if os.path.exists(data_root) and not os.path.isdir(data_root):
-            raise NotADirectoryError(
-                f'data_root {data_root} is a file, not a folder: set '
-                'data_root to the folder holding the data files (made by '
-                'python tools/prepare_data.py mmnist --data-root data)')
+        check_data_root(data_root)
         check_digit_size(digit_size, image_size)
         self.data_root = data_root
         self.split = split

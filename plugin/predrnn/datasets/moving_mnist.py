@@ -8,7 +8,8 @@ Representations using LSTMs", ICML 2015), as used by PredRNN-V2.
   :class:`~predrnn.datasets.InfiniteEpochIndexSampler`), see
   :mod:`predrnn.datasets.samplers`.
 * ``split='val'`` or ``'test'``: the fixed ``mnist_test_seq.npy`` when
-  present, otherwise a deterministic generated set cached under
+  present (an error when it does not fit the configuration: it is never
+  replaced in silence), otherwise a deterministic generated set cached under
   ``data_root``, its digits taken from the MNIST test images (t10k) when
   available. Metrics are comparable with published numbers only on the
   published file itself (recognised by shape and MD5, see
@@ -18,8 +19,9 @@ Representations using LSTMs", ICML 2015), as used by PredRNN-V2.
 * Without any digit file the dataset runs out of the box on procedural
   stand-in digits, with one warning saying so. Paths the user gave that are
   not what they should be are errors, never a fallback: ``data_root`` that
-  is a file, an explicit ``digit_file`` or non-default ``test_file`` that
-  does not exist, a folder where a file is expected.
+  is a file, or missing and not the shipped default, an explicit
+  ``digit_file`` or non-default ``test_file`` that does not exist, a
+  folder where a file is expected.
 """
 import hashlib
 import json
@@ -88,9 +90,10 @@ class MovingMNIST(DigitClipDataset):
             Defaults to None.
         test_file (str, optional): Fixed test set (time-first ``uint8``
             ``[T, N, H, W]``) for val/test. The default name is used when
-            present and compatible with the configuration (64 x 64, 2 digits
-            of 28, step 0.1, at most 20 frames, MNIST digits); any other
-            name must exist and fit the frames. None never uses a file.
+            present; it must then fit the configuration (64 x 64, 2 digits
+            of 28, step 0.1, at most 20 frames, MNIST digits), else an
+            error says so. Any other name must exist and fit the frames.
+            None never uses a file (a generated set).
             Defaults to ``'mnist_test_seq.npy'``.
         seed (int): Seed of generated clips and stand-in digits.
             Defaults to 0.
@@ -153,8 +156,9 @@ class MovingMNIST(DigitClipDataset):
     def _test_file(self, test_file: Optional[str]) -> Optional[str]:
         """The fixed test file if present and usable with this config.
 
-        A present but malformed or clips-first file raises: a user who has
-        it expects it. So does a missing file of a non-default name.
+        A present but malformed, clips-first or mismatching file raises: a
+        user who has it expects it. So does a missing file of a non-default
+        name.
         """
         if test_file is None:
             return None
@@ -182,7 +186,8 @@ class MovingMNIST(DigitClipDataset):
             num_digits=self.num_digits,
             digit_size=self.digit_size,
             step_length=self.step_length)
-        mismatch = [k for k, v in _STANDARD.items() if config[k] != v]
+        mismatch = [f'{k}={config[k]} (standard {v})'
+                    for k, v in _STANDARD.items() if config[k] != v]
         if self.digit_file != DEFAULT_DIGITS['test']:
             mismatch.append('digit_file')
         if shape[2:] != (self.image_size, self.image_size):
@@ -190,13 +195,17 @@ class MovingMNIST(DigitClipDataset):
         if self.num_frames > shape[0]:
             mismatch.append(f'{self.num_frames} > {shape[0]} frames')
         if mismatch:
-            print_log(
-                f'MovingMNIST[{self.split}]: the standard test file {path} '
-                f'does not match this configuration ({", ".join(mismatch)}); '
-                'using a generated test set instead',
-                logger='current',
-                level=logging.WARNING)
-            return None
+            standard = ', '.join(f'{k}={v}' for k, v in _STANDARD.items())
+            raise ValueError(
+                f'MovingMNIST[{self.split}]: the test file {path} does not '
+                f'match this configuration ({", ".join(mismatch)}; it holds '
+                f'{shape[0]} frames of {shape[2]} x {shape[3]}, the dataset '
+                f'needs {self.num_frames} of {self.image_size} x '
+                f'{self.image_size}). It is never replaced in silence: set '
+                'test_file=None for a test set generated for this '
+                'configuration, or configure the dataset as the file was '
+                f'made (standard: {standard}, MNIST digits, at most '
+                f'{shape[0]} frames), or use another data_root.')
         return path
 
     def _load_test_set(self, test_file: Optional[str],
