@@ -34,6 +34,9 @@ default_hooks = dict(
     # truncated, malicious or NaN/Inf checkpoints (prefixed: found whatever
     # the default scope)
     checkpoint_check=dict(type='predrnn.CheckpointCheckHook'),
+    # the checkpoint's training frame size against the test set's: a
+    # warning when they differ, an error for layer-norm models
+    frame_size_check=dict(type='predrnn.FrameSizeCheckHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # random numbers of iteration i depend only on (seed, i, rank), a clip's
     # curriculum mask on (seed, i, its position in the global batch): a

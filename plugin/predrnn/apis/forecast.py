@@ -7,6 +7,7 @@ trained horizon: errors compound and predictions blur (README).
 """
 import json
 import os.path as osp
+import warnings
 from typing import Optional, Tuple
 
 import torch
@@ -16,6 +17,9 @@ from mmengine.registry import init_default_scope
 from predrnn.engine import load_checkpoint_safely
 from predrnn.engine.data_normalization_hook import (FILE_NAME,
                                                     checkpoint_normalization)
+from predrnn.engine.frame_size_check import (check_layer_norm_size,
+                                             checkpoint_frame_size,
+                                             size_mismatch)
 from predrnn.models.curricula import inference_mask
 from predrnn.models.utils import (check_patchable, patch_frames,
                                   unpatch_frames)
@@ -38,6 +42,10 @@ def forecast(model, observed: torch.Tensor, future: int,
         conditions (torch.Tensor, optional): Conditioned models only: one
             row per frame of the ``in_frames + future`` window, ``(B, T,
             A)`` or ``(T, A)`` (see :mod:`.conditioned_forecast`).
+
+    Frames of another size than the model was trained on (its
+    ``trained_frame_size``, set by :func:`load_forecaster`) give a
+    warning; for layer-norm models an error.
 
     Returns:
         torch.Tensor: float32 ``(B, future, C, H, W)`` in data units, not
@@ -67,6 +75,10 @@ def forecast(model, observed: torch.Tensor, future: int,
             f'(layer_norm) was built for {trained[0]}x{trained[1]}; set '
             f"resize={trained} on the config's test dataset (tools/"
             'predict.py applies it) or resize the input.')
+    message = size_mismatch(getattr(model, 'trained_frame_size', None),
+                            size, 'the input')
+    if message:
+        warnings.warn(message, stacklevel=2)
     pre = model.data_preprocessor
     check_patchable(observed.shape[-2], observed.shape[-1], pre.patch_size)
     device = next(model.parameters()).device
@@ -117,7 +129,9 @@ def normalization_of(cfg: Config, checkpoint: dict,
 def load_forecaster(config: str, checkpoint: str, device: str = 'cpu'
                     ) -> Tuple[torch.nn.Module, Config]:
     """Build the config's model, load the checkpoint through the plugin's
-    safe loader and set the training normalisation.
+    safe loader and set the training normalisation. The checkpoint's
+    training frame size (None if unknown) becomes the model's
+    ``trained_frame_size``; :func:`forecast` warns on other sizes.
 
     Returns:
         tuple: The model (eval mode, on ``device``) and the config.
@@ -128,7 +142,11 @@ def load_forecaster(config: str, checkpoint: str, device: str = 'cpu'
     state = load_checkpoint_safely(checkpoint, map_location='cpu')
     weights = state.get('state_dict', state) if isinstance(state,
                                                            dict) else state
+    trained = checkpoint_frame_size(state if isinstance(state, dict) else {})
+    check_layer_norm_size(model, trained)
     model.load_state_dict(weights, strict=True)
+    # compared with the input by forecast()
+    model.trained_frame_size = trained
     model.data_preprocessor.set_normalization(
         normalization_of(cfg, state, checkpoint))
     return model.to(device).eval(), cfg

@@ -19,6 +19,8 @@ from .data_normalization_hook import DataNormalizationHook
 from .finite_best_checkpoint_hook import FiniteBestCheckpointHook
 from .finite_loss import check_finite_losses
 from .finite_weights import check_finite_weights, nonfinite_tensors
+from .frame_size_check import (FrameSizeCheckHook, checkpoint_frame_size,
+                               dataset_frame_size)
 from .iteration_seed_hook import IterationSeedHook, iteration_seed
 from .loss_divergence_hook import LossDivergenceHook
 from .safe_checkpoint import (CheckpointError, CorruptCheckpointError,
@@ -34,7 +36,8 @@ __all__ = [
     'FiniteBestCheckpointHook', 'check_finite_losses', 'IterationSeedHook',
     'iteration_seed', 'LossDivergenceHook',
     'ATOMIC_LOCAL', 'AtomicLocalBackend', 'CheckpointCheckHook',
-    'DataNormalizationHook',
+    'DataNormalizationHook', 'FrameSizeCheckHook', 'checkpoint_frame_size',
+    'dataset_frame_size',
     'SAFE_ATTRIBUTES', 'register_safe_globals', 'safe_globals_list',
     'check_finite_weights', 'nonfinite_tensors', 'CheckpointError',
     'CorruptCheckpointError', 'NonFiniteCheckpointError',
