@@ -105,3 +105,29 @@ def test_progress_bar_follows_the_decoding(tmp_path, monkeypatch):
     videos_to_array.main([str(tmp_path / '*.avi'), str(tmp_path / 'o.npy')])
     assert events[:7] == [('bar', 3)] + ['decode', 'update'] * 3
     assert np.load(tmp_path / 'o.npy').shape == (3, 4, 3, 8, 8)
+
+
+def test_rerun_removes_the_temporary_of_a_killed_run(tmp_path, capsys):
+    """A conversion killed while writing leaves its hidden temporary file;
+    the next run removes it (its writer no longer runs) and says so, and
+    keeps one whose writer still runs."""
+    import subprocess
+    _folders(tmp_path / 'src', [moving_shapes(4, 8, 8, seed=0)])
+    out = tmp_path / 'out.npy'
+    killed = subprocess.run([sys.executable, '-c', (
+        'import os, signal\n'
+        'from predrnn.utils import atomic_write\n'
+        f'with atomic_write({str(out)!r}) as tmp:\n'
+        '    open(tmp, "wb").write(bytes(4096))\n'
+        '    os.kill(os.getpid(), signal.SIGKILL)\n')])
+    assert killed.returncode == -9
+    (left, ) = [tmp_path / n for n in os.listdir(tmp_path)
+                if n.endswith('.tmp')]
+    alive = tmp_path / f'.out.npy.{os.getpid()}-89abcdef.tmp'
+    alive.write_bytes(b'')
+    videos_to_array.main([str(tmp_path / 'src'), str(out)])
+    printed = capsys.readouterr().out
+    assert not left.exists()
+    assert f'removed {left}' in printed
+    assert alive.exists() and f'{alive} is a temporary' in printed
+    assert np.load(out).shape == (1, 4, 3, 8, 8)

@@ -132,3 +132,35 @@ def test_unconditioned_model_refuses_conditions(setup):
     with pytest.raises(ValueError, match='not conditioned'):
         forecast(model.eval(), torch.zeros(1, IN, 1, H, W), OUT,
                  torch.zeros(IN + OUT, A))
+
+
+@pytest.mark.parametrize('bad', [np.nan, np.inf])
+def test_non_finite_conditions_are_refused_with_their_position(setup,
+                                                               tmp_path,
+                                                               bad):
+    cond = np.zeros((2, IN + OUT, A), np.float32)
+    cond[1, 3, 1] = bad
+    np.save(tmp_path / 'c.npy', cond)
+    with pytest.raises(ValueError, match=r'c\.npy holds (nan|inf) at clip 1, '
+                       r'frame 3, condition 1'):
+        run(setup, tmp_path / 'out', '--conditions', str(tmp_path / 'c.npy'))
+    assert not (tmp_path / 'out').exists()  # no all-NaN forecast written
+    np.save(tmp_path / 'c.npy', cond[1])
+    with pytest.raises(ValueError, match=r'at frame 3, condition 1'):
+        run(setup, tmp_path / 'out', '--conditions', str(tmp_path / 'c.npy'))
+
+
+def test_non_finite_input_frames_are_refused_with_their_position(setup,
+                                                                 tmp_path):
+    config, ckpt, clips, _ = setup
+    frames = clips.astype(np.float32) / 255
+    frames[1, 2, 0, 4, 5] = np.nan
+    np.save(tmp_path / 'float.npy', frames)
+    np.save(tmp_path / 'c.npy', np.zeros((IN + OUT, A), np.float32))
+    with pytest.raises(ValueError, match=r'float\.npy\[1\] holds nan at frame'
+                       r' 2, channel 0, row 4, column 5'):
+        predict.main([config, ckpt, str(tmp_path / 'float.npy'), '--layout',
+                      'NTCHW', '--out-dir', str(tmp_path / 'out'),
+                      '--device', 'cpu', '--format', 'npy', '--conditions',
+                      str(tmp_path / 'c.npy')])
+    assert not (tmp_path / 'out').exists()

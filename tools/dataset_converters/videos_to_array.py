@@ -12,7 +12,10 @@ shortest). The sidecar ``<out>.json`` records the layout, shape, dtype,
 fps, observed value range, source files and the conversion options;
 ``SequenceDataset`` reads the layout from it. The array is written to a
 temporary file and renamed when complete (never a partial ``.npy``); an
-existing output is kept unless ``--force``.
+existing output is kept unless ``--force``. A run killed while writing
+(SIGKILL, a power cut) leaves its hidden temporary ``.<out>.<pid>-<hex>.tmp``
+beside the output; the next run removes it (its process no longer runs) and
+says so, and reports temporaries it cannot attribute.
 
 Decision: the decoded (resized) videos are held in memory until the array
 is written, because a video's frame count is only known once decoded (the
@@ -32,7 +35,7 @@ from predrnn.datasets.array_file import sidecar_path
 from predrnn.datasets.frame_transform import FrameTransform
 from predrnn.datasets.sequence_sources import expand_source, open_sequences
 from predrnn.datasets.video_file import is_video, video_fps
-from predrnn.utils import atomic_write
+from predrnn.utils import atomic_write, stale_temporaries
 
 
 def parse_args(argv=None):
@@ -55,6 +58,22 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def _clean_stale_temporaries(out: str) -> None:
+    """Remove what an interrupted conversion to ``out`` left; report
+    temporaries of a process that still runs (never removed)."""
+    for path in (out, sidecar_path(out)):
+        stale, unsure = stale_temporaries(path)
+        for tmp in stale:
+            size = os.path.getsize(tmp) / 2**20
+            os.remove(tmp)
+            print(f'removed {tmp} ({size:.1f} MiB), the temporary file of an '
+                  'interrupted conversion')
+        for tmp in unsure:
+            print(f'warning: {tmp} is a temporary file of another conversion '
+                  'to the same output that may still be running; remove it '
+                  'if none is.')
+
+
 def convert(inputs, out: str, layout: str = 'NTCHW', resize=None, crop=None,
             color=None, frame_stride: int = 1, truncate: bool = False,
             force: bool = False) -> dict:
@@ -65,6 +84,7 @@ def convert(inputs, out: str, layout: str = 'NTCHW', resize=None, crop=None,
         if os.path.exists(path) and not force:
             raise FileExistsError(f'{path} exists; kept. Use --force to '
                                   'replace it.')
+    _clean_stale_temporaries(out)
     transform = FrameTransform(resize, crop, color)
     paths = [p for source in inputs for p in expand_source(source)]
     # Two bars: videos are decoded (the slow part) when opened; frame

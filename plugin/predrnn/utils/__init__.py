@@ -1,5 +1,5 @@
 """Utilities shared by the tools."""
-from .atomic_write import atomic_write
+from .atomic_write import atomic_write, stale_temporaries
 from .component_args import check_component_arguments
 from .config_checks import (RUNNER_KEYS, check_clip_shapes,
                             check_normalization_hook,
@@ -7,7 +7,7 @@ from .config_checks import (RUNNER_KEYS, check_clip_shapes,
                             default_work_dir, existing_checkpoints)
 from .launcher import launcher_env_problem, setup_distributed
 
-__all__ = ['atomic_write', 'RUNNER_KEYS',
+__all__ = ['atomic_write', 'stale_temporaries', 'RUNNER_KEYS',
            'check_clip_shapes', 'check_normalization_hook', 'check_top_level_keys',
            'check_work_dir_is_free', 'default_work_dir',
            'existing_checkpoints',

@@ -16,8 +16,9 @@ could read one written by mmengine's ``LocalBackend`` (a shared work dir).
 """
 import contextlib
 import os
+import re
 import secrets
-from typing import Iterator
+from typing import Iterator, List, Tuple
 
 
 @contextlib.contextmanager
@@ -57,11 +58,13 @@ def atomic_write(path: 'str | os.PathLike',
 
 
 def _create_temporary(folder: str, name: str) -> str:
-    """Create an empty, hidden ``.<name>.<random>.tmp`` in ``folder`` with
-    mode ``0o666`` less the umask (as ``open`` would), never reusing a
-    name that exists."""
+    """Create an empty, hidden ``.<name>.<pid>-<random>.tmp`` in ``folder``
+    with mode ``0o666`` less the umask (as ``open`` would), never reusing a
+    name that exists. The writer's process id in the name tells a
+    temporary left by a killed writer (:func:`stale_temporaries`)."""
     for _ in range(100):
-        tmp = os.path.join(folder, f'.{name}.{secrets.token_hex(4)}.tmp')
+        tmp = os.path.join(
+            folder, f'.{name}.{os.getpid()}-{secrets.token_hex(4)}.tmp')
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
@@ -81,3 +84,37 @@ def _fsync(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def stale_temporaries(path: 'str | os.PathLike'
+                      ) -> Tuple[List[str], List[str]]:
+    """Temporary files that :func:`atomic_write` left beside ``path``.
+
+    A writer killed with SIGKILL (or a power cut) cannot remove its
+    temporary file. Returns ``(stale, unsure)``: ``stale`` were written by
+    a process of this machine that no longer runs (safe to remove);
+    ``unsure`` by a process that still runs (perhaps a concurrent writer,
+    perhaps a reused process id) or in the older name format without one.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(path) or '.'
+    name = re.escape(os.path.basename(path))
+    pattern = re.compile(rf'^\.{name}\.(?:(\d+)-)?[0-9a-f]{{8}}\.tmp$')
+    stale, unsure = [], []
+    for entry in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        match = pattern.match(entry)
+        if match:
+            pid = match.group(1)
+            dead = pid is not None and not _running(int(pid))
+            (stale if dead else unsure).append(os.path.join(folder, entry))
+    return stale, unsure
