@@ -201,7 +201,8 @@ def test_standard_file_never_replaced_for_other_configs(tmp_path):
         MovingMNIST(data_root=str(tmp_path), split='test', num_digits=3,
                     num_clips=2, num_stand_in_digits=10)
     assert 'mnist_test_seq.npy' in str(err.value)
-    with pytest.raises(ValueError, match=r'image_size=32 \(standard 64\).*needs 20 of 32 x 32'):
+    with pytest.raises(ValueError, match=r'image_size=32 \(standard 64\).*'
+                       r'needs 20 of 32 x 32'):
         MovingMNIST(data_root=str(tmp_path), split='test', image_size=32,
                     digit_size=12, num_clips=2, num_stand_in_digits=10)
     assert not [f for f in os.listdir(tmp_path) if f.startswith('generated')]

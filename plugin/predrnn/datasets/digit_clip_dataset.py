@@ -50,9 +50,9 @@ class DigitClipDataset(Dataset):
 
     Refuses a bad split, frame counts, digit count or digit size, a
     ``data_root`` that is a file, and a missing ``data_root`` other than
-    the shipped configs' (:data:`DEFAULT_DATA_ROOTS`), naming the fix. ``digit_file`` None means
-    MNIST's train or t10k images by split (the stand-in when missing); a
-    ``digit_file`` given explicitly must exist.
+    the shipped configs' (:data:`DEFAULT_DATA_ROOTS`), naming the fix.
+    ``digit_file`` None means MNIST's train or t10k images by split (the
+    stand-in when missing); a ``digit_file`` given explicitly must exist.
     """
 
     def __init__(self,
