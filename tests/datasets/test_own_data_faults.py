@@ -7,6 +7,7 @@ import struct
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from predrnn.datasets import ConditionedSequenceDataset, SequenceDataset
 from predrnn.datasets import sequence_sources, video_file
@@ -164,3 +165,19 @@ def test_a_non_image_named_png_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match=r'3\.png is not a readable image'):
         SequenceDataset(str(folder), split_by=None, in_frames=2,
                         out_frames=2)
+
+
+def test_nan_in_a_float_tiff_frame_names_the_file(tmp_path):
+    folder = tmp_path / 'frames'
+    folder.mkdir()
+    for i in range(4):
+        frame = np.full((6, 6), 0.5, np.float32)
+        if i == 2:
+            frame[3, 4] = np.nan
+        assert cv2.imwrite(str(folder / f'{i}.tif'), frame)
+    ds = SequenceDataset(str(folder), split_by=None, in_frames=1,
+                         out_frames=1)
+    assert ds[0]['inputs'].dtype == torch.float32
+    with pytest.raises(ValueError, match=r'2\.tif holds nan at channel 0, '
+                       r'row 3, column 4'):
+        ds[1]

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .finite_check import check_finite
+from .finite_check import FRAME_AXES, check_finite
 from .frame_transform import FrameTransform
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff',
@@ -96,6 +96,6 @@ class FrameFolder:
         frames = []
         for p in self.files[start:stop]:
             image = read_image(p)[None]
-            check_finite(image, p)  # float TIFFs
+            check_finite(image[0], p, FRAME_AXES[1:])  # float TIFFs
             frames.append(self.transform(image))
         return np.concatenate(frames)
