@@ -10,6 +10,7 @@ from .moving_mnist import MovingMNIST
 from .samplers import EpochIndexSampler, InfiniteEpochIndexSampler
 from .sequence_dataset import SequenceDataset
 from .stand_in_digits import make_stand_in_digits
+from .taxibj import TaxiBJ
 from .trajectories import bounce_trajectory, pixel_offsets
 
 __all__ = [
@@ -18,5 +19,5 @@ __all__ = [
     'write_idx_images', 'load_clip_file', 'read_clip_header',
     'write_clip_file_atomic', 'make_stand_in_digits', 'bounce_trajectory',
     'pixel_offsets', 'ControllableMovingMNIST',
-    'ConditionedSequenceDataset'
+    'ConditionedSequenceDataset', 'TaxiBJ'
 ]

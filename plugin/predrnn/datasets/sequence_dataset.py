@@ -112,8 +112,7 @@ class SequenceDataset(Dataset):
                           norm.check_declaration(normalization))
         self._normalization: Optional[dict] = None
 
-        self.sequences = open_sequences(self.source, layout, frame_stride,
-                                        self.transform, npz_key)
+        self.sequences = self.open_sources()
         self._check_frames(patch_size)
         self.ranges = split_ranges([len(s) for s in self.sequences], split,
                                    split_by, self.split_ratios,
@@ -127,6 +126,13 @@ class SequenceDataset(Dataset):
             f'x{self.frame_size[1]}, {self.dtype}) from '
             f'{len(self.ranges)} of {len(self.sequences)} sequences',
             logger='current')
+
+    def open_sources(self) -> list:
+        """The sequences of ``self.source`` (see
+        :mod:`predrnn.datasets.sequence_sources`); readers of published
+        data sets override this."""
+        return open_sequences(self.source, self.layout, self.frame_stride,
+                              self.transform, self.npz_key)
 
     # ------------------------------------------------------------------
     # Checks
