@@ -70,6 +70,12 @@ class SequenceDataset(Dataset):
             Defaults to None.
         npz_key (str, optional): Array name inside a ``.npz``.
             Defaults to None (its only array).
+        variable (str, optional): Variable of NetCDF / Zarr files or
+            dataset of HDF5 files (see
+            :mod:`predrnn.datasets.gridded_file`). Defaults to None (the
+            file's only one).
+        time_dim (str): Time dimension of NetCDF / Zarr variables.
+            Defaults to ``'time'``.
         data_root (str): Folder that relative sources are taken from.
             Defaults to ``''``.
     """
@@ -91,6 +97,8 @@ class SequenceDataset(Dataset):
                  normalization: Optional[dict] = None,
                  patch_size: Optional[int] = None,
                  npz_key: Optional[str] = None,
+                 variable: Optional[str] = None,
+                 time_dim: str = 'time',
                  data_root: str = '') -> None:
         if in_frames < 1 or out_frames < 0:
             raise ValueError('in_frames must be >= 1 and out_frames >= 0, '
@@ -108,6 +116,7 @@ class SequenceDataset(Dataset):
         sources = [source] if isinstance(source, str) else list(source)
         self.source = [os.path.join(data_root, s) for s in sources]
         self.layout, self.npz_key = layout, npz_key
+        self.variable, self.time_dim = variable, time_dim
         self._declared = (None if normalization is None else
                           norm.check_declaration(normalization))
         self._normalization: Optional[dict] = None
@@ -132,7 +141,8 @@ class SequenceDataset(Dataset):
         :mod:`predrnn.datasets.sequence_sources`); readers of published
         data sets override this."""
         return open_sequences(self.source, self.layout, self.frame_stride,
-                              self.transform, self.npz_key)
+                              self.transform, self.npz_key,
+                              variable=self.variable, time_dim=self.time_dim)
 
     # ------------------------------------------------------------------
     # Checks
@@ -203,7 +213,8 @@ class SequenceDataset(Dataset):
     # ------------------------------------------------------------------
 
     def _stats_key(self) -> str:
-        return repr((self.source, self.layout, self.npz_key, self.split_by,
+        return repr((self.source, self.layout, self.npz_key, self.variable,
+                     self.time_dim, self.split_by,
                      self.split_ratios, self.split_gap, self.frame_stride,
                      self.transform.__dict__,
                      self._declared.get('per_channel', True)))
