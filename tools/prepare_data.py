@@ -28,7 +28,9 @@ OpenSTL's ``taxibj_dataset.zip`` into::
 
     python tools/prepare_data.py taxibj --data-root data
 
-looks for ``data/taxibj/dataset.npz`` and names what is missing or wrong.
+looks for ``data/taxibj/dataset.npz`` and names what is missing or wrong;
+``weatherbench`` checks that each variable folder under
+``data/weather_5.625deg`` covers the years 2010-2018.
 """
 import argparse
 import os
@@ -37,6 +39,7 @@ import sys
 from predrnn.datasets.prepare_mmnist import (FMNIST_SUBDIR, SUBDIR,
                                               prepare_mmnist)
 from predrnn.datasets.taxibj import check_taxibj_file
+from predrnn.datasets.weatherbench import check_weatherbench_folder
 
 # subcommand -> (help, check of <data-root>/<its folder>) for data sets
 # that users download themselves
@@ -44,6 +47,10 @@ CHECKS = {
     'taxibj': ('check data/taxibj/dataset.npz (OpenSTL\'s TaxiBJ archive)',
                lambda root: check_taxibj_file(
                    os.path.join(root, 'taxibj', 'dataset.npz'))),
+    'weatherbench': ('check data/weather_5.625deg/<variable>/*.nc '
+                     '(WeatherBench, years 2010-2018)',
+                     lambda root: check_weatherbench_folder(
+                         os.path.join(root, 'weather_5.625deg'))),
 }
 
 # subcommand -> (help, folder under --data-root)

@@ -11,6 +11,7 @@ from .samplers import EpochIndexSampler, InfiniteEpochIndexSampler
 from .sequence_dataset import SequenceDataset
 from .stand_in_digits import make_stand_in_digits
 from .taxibj import TaxiBJ
+from .weatherbench import WeatherBench
 from .trajectories import bounce_trajectory, pixel_offsets
 
 __all__ = [
@@ -19,5 +20,5 @@ __all__ = [
     'write_idx_images', 'load_clip_file', 'read_clip_header',
     'write_clip_file_atomic', 'make_stand_in_digits', 'bounce_trajectory',
     'pixel_offsets', 'ControllableMovingMNIST',
-    'ConditionedSequenceDataset', 'TaxiBJ'
+    'ConditionedSequenceDataset', 'TaxiBJ', 'WeatherBench'
 ]

@@ -225,19 +225,28 @@ class SequenceDataset(Dataset):
         computed once per process in float64, streaming chunks of frames."""
         key = self._stats_key()
         if key not in _STATS_CACHE:
-            ranges = split_ranges([len(s) for s in self.sequences], 'train',
-                                  self.split_by, self.split_ratios,
-                                  self.split_gap)
             stats = norm.RunningStats()
-            for q, a, b in ranges:
-                for start in range(a, b, _STATS_CHUNK):
-                    stats.update(self.sequences[q].read(
-                        start, min(start + _STATS_CHUNK, b)))
+            for chunk in self.training_chunks():
+                stats.update(chunk)
             _STATS_CACHE[key] = stats.result(
                 self._declared.get('per_channel', True))
             print_log('SequenceDataset: training statistics '
                       f'{_STATS_CACHE[key]}', logger='current')
         return _STATS_CACHE[key]
+
+    def training_chunks(self):
+        """The frames of the training split, a chunk at a time."""
+        ranges = split_ranges([len(s) for s in self.sequences], 'train',
+                              self.split_by, self.split_ratios,
+                              self.split_gap)
+        for q, a, b in ranges:
+            yield from self.chunks_of(self.sequences[q], a, b)
+
+    @staticmethod
+    def chunks_of(sequence, first: int, end: int):
+        """Frames ``first:end`` of ``sequence`` in chunks ``(t, C, H, W)``."""
+        for start in range(first, end, _STATS_CHUNK):
+            yield sequence.read(start, min(start + _STATS_CHUNK, end))
 
     @property
     def normalization(self) -> Optional[dict]:
