@@ -23,9 +23,10 @@ the old one aside to ``<name>.bak-<UTC time>``. Without these files the
 dataset still runs, on stand-in digits and a generated test set whose metrics
 are not comparable with published numbers.
 
-TaxiBJ cannot be downloaded by this tool; check the folder you unzipped
-OpenSTL's ``taxibj_dataset.zip`` into::
+KTH, TaxiBJ and WeatherBench are downloaded by you (docs/en/datasets.md);
+these check the folder you unzipped them into::
 
+    python tools/prepare_data.py kth --data-root data
     python tools/prepare_data.py taxibj --data-root data
 
 looks for ``data/taxibj/dataset.npz`` and names what is missing or wrong;
@@ -38,12 +39,15 @@ import sys
 
 from predrnn.datasets.prepare_mmnist import (FMNIST_SUBDIR, SUBDIR,
                                               prepare_mmnist)
+from predrnn.datasets.kth_action import check_kth_folder
 from predrnn.datasets.taxibj import check_taxibj_file
 from predrnn.datasets.weatherbench import check_weatherbench_folder
 
 # subcommand -> (help, check of <data-root>/<its folder>) for data sets
 # that users download themselves
 CHECKS = {
+    'kth': ('check data/kth (KTH actions as frame folders)',
+            lambda root: check_kth_folder(os.path.join(root, 'kth'))),
     'taxibj': ('check data/taxibj/dataset.npz (OpenSTL\'s TaxiBJ archive)',
                lambda root: check_taxibj_file(
                    os.path.join(root, 'taxibj', 'dataset.npz'))),

@@ -126,8 +126,7 @@ class SequenceDataset(Dataset):
         self.ranges = split_ranges([len(s) for s in self.sequences], split,
                                    split_by, self.split_ratios,
                                    self.split_gap)
-        self.windows = window_starts(self.ranges, self.num_frames,
-                                     window_stride)
+        self.windows = self.find_windows()
         self._check_windows()
         print_log(
             f'SequenceDataset[{split}]: {len(self.windows)} windows of '
@@ -143,6 +142,12 @@ class SequenceDataset(Dataset):
         return open_sequences(self.source, self.layout, self.frame_stride,
                               self.transform, self.npz_key,
                               variable=self.variable, time_dim=self.time_dim)
+
+    def find_windows(self) -> np.ndarray:
+        """``(num_windows, 2)`` rows ``(sequence, first frame)``: every
+        ``window_stride`` frames inside the split's ranges; readers of
+        published sets with their own rule override this."""
+        return window_starts(self.ranges, self.num_frames, self.window_stride)
 
     # ------------------------------------------------------------------
     # Checks
