@@ -26,8 +26,10 @@ setup(
     extras_require={
         # NetCDF / Zarr / HDF5 fields (WeatherBench, SEVIR, your own radar)
         'weather': WEATHER,
+        # BAIR's TFRecords, read without TensorFlow
+        'bair': ['tfrecord'],
         # the tests read tiny files of every format
-        'dev': ['pytest>=7', 'tensorboard'] + WEATHER,
+        'dev': ['pytest>=7', 'tensorboard', 'tfrecord'] + WEATHER,
     },
     license='Apache-2.0',
 )
