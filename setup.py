@@ -1,6 +1,8 @@
 """Install the PredRNN-V2 mmengine plugin (import name ``predrnn``)."""
 from setuptools import find_packages, setup
 
+WEATHER = ['xarray', 'h5netcdf', 'h5py', 'zarr']
+
 setup(
     name='predrnn-mmengine',
     version='0.1.0',
@@ -22,7 +24,12 @@ setup(
         'matplotlib',
     ],
     extras_require={
-        'dev': ['pytest>=7', 'tensorboard'],
+        # NetCDF / Zarr / HDF5 fields (WeatherBench, SEVIR, your own radar)
+        'weather': WEATHER,
+        # BAIR's TFRecords, read without TensorFlow
+        'bair': ['tfrecord'],
+        # the tests read tiny files of every format
+        'dev': ['pytest>=7', 'tensorboard', 'tfrecord'] + WEATHER,
     },
     license='Apache-2.0',
 )

@@ -26,9 +26,8 @@ def test_bair_recipe_is_the_authors_network(tmp_path):
     assert set(state) == expected_action_keys(hp)
     # BAIR-shaped data (2 clips of 12 frames) goes through dataset,
     # preprocessor and one prediction
-    np.savez(tmp_path / 'test.npz',
-             frames=np.zeros((2, 12, 64, 64, 3), np.uint8),
-             actions=np.zeros((2, 12, 4), np.float32))
+    np.save(tmp_path / 'test.npy', np.zeros((2, 12, 64, 64, 3), np.uint8))
+    np.save(tmp_path / 'test.actions.npy', np.zeros((2, 12, 4), np.float32))
     ds = DATASETS.build(dict(cfg.val_dataloader.dataset,
                              data_root=str(tmp_path)))
     item = ds[0]

@@ -22,12 +22,40 @@ the published file (only once that one is downloaded and verified), moving
 the old one aside to ``<name>.bak-<UTC time>``. Without these files the
 dataset still runs, on stand-in digits and a generated test set whose metrics
 are not comparable with published numbers.
+
+KTH, TaxiBJ and WeatherBench are downloaded by you (docs/en/datasets.md);
+these check the folder you unzipped them into::
+
+    python tools/prepare_data.py kth --data-root data
+    python tools/prepare_data.py taxibj --data-root data
+
+looks for ``data/taxibj/dataset.npz`` and names what is missing or wrong;
+``weatherbench`` checks that each variable folder under
+``data/weather_5.625deg`` covers the years 2010-2018.
 """
 import argparse
+import os
 import sys
 
 from predrnn.datasets.prepare_mmnist import (FMNIST_SUBDIR, SUBDIR,
                                               prepare_mmnist)
+from predrnn.datasets.kth_action import check_kth_folder
+from predrnn.datasets.taxibj import check_taxibj_file
+from predrnn.datasets.weatherbench import check_weatherbench_folder
+
+# subcommand -> (help, check of <data-root>/<its folder>) for data sets
+# that users download themselves
+CHECKS = {
+    'kth': ('check data/kth (KTH actions as frame folders)',
+            lambda root: check_kth_folder(os.path.join(root, 'kth'))),
+    'taxibj': ('check data/taxibj/dataset.npz (OpenSTL\'s TaxiBJ archive)',
+               lambda root: check_taxibj_file(
+                   os.path.join(root, 'taxibj', 'dataset.npz'))),
+    'weatherbench': ('check data/weather_5.625deg/<variable>/*.nc '
+                     '(WeatherBench, years 2010-2018)',
+                     lambda root: check_weatherbench_folder(
+                         os.path.join(root, 'weather_5.625deg'))),
+}
 
 # subcommand -> (help, folder under --data-root)
 DATASETS = {
@@ -62,11 +90,22 @@ def parse_args(argv=None) -> argparse.Namespace:
             help='replace files that are valid but not the published ones '
             'by the published files; each old file is moved aside to '
             '<name>.bak-<UTC time> once its replacement is verified')
+    for dataset, (help_text, _) in CHECKS.items():
+        cmd = sub.add_parser(dataset, help=help_text, description=help_text)
+        cmd.add_argument('--data-root', default='data',
+                         help='data folder (default: %(default)s)')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.dataset in CHECKS:
+        problems = CHECKS[args.dataset][1](args.data_root)
+        for problem in problems:
+            print(f'error: {problem}', file=sys.stderr)
+        if not problems:
+            print(f'{args.dataset}: ok')
+        return 1 if problems else 0
     try:
         results = prepare_mmnist(args.data_root, args.mirror, args.from_dir,
                                  args.timeout, dataset=args.dataset,

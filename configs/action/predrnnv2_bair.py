@@ -1,13 +1,15 @@
 # Action-conditioned PredRNN-V2 on BAIR robot pushing, the authors' model
 # (TPAMI 2022, Sec. 5.4; SPEC section 10).
 #
-# DATA NOT SHIPPED: BAIR is not downloaded by this project. Convert it once
-# into uncompressed .npz files (np.savez, not savez_compressed) holding
-#   frames  uint8 (N, T, 64, 64, 3)   (N clips of T >= 12 frames, NTHWC)
-#   actions float (N, T, 4)           (actions[t]: the action at frame t)
-# as data/bair/train.npz and data/bair/test.npz (the authors' layout of
-# frames plus actions). ConditionedSequenceDataset cuts windows of 12 frames
-# and checks that frames and actions agree in clips and length.
+# Data: BAIR is not downloaded by this project. Download softmotion30_44k
+# (TFRecords, see docs/en/datasets.md) and convert it once:
+#   python tools/dataset_converters/bair_to_array.py \
+#       data/bair/softmotion30_44k data/bair
+# which writes data/bair/{train,test}.npy (frames, uint8 NTHWC, 64x64 RGB of
+# image_aux1, as the authors' handler reads) and {train,test}.actions.npy
+# (N, T, 4). ConditionedSequenceDataset cuts windows of 12 frames at every
+# start, as the authors' handler does, and checks that frames and actions
+# agree in clips and length.
 #
 # What it shows: the authors' recipe as SPEC 10 gives it: RGB 64x64, patch
 # 1, 2 observed -> 10 predicted frames in training, 4 x 128 hidden, kernel 5,
@@ -32,7 +34,7 @@ in_frames, out_frames = 2, 10
 data_root = 'data/bair'
 bair = dict(
     type='ConditionedSequenceDataset', data_root=data_root, layout='NTHWC',
-    npz_key='frames', conditions='actions', split='all', split_by=None,
+    conditions='actions', split='all', split_by=None,
     in_frames=in_frames, out_frames=out_frames, patch_size=1)
 
 model = dict(
@@ -61,14 +63,14 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(bair, source='train.npz'))
+    dataset=dict(bair, source='train.npy'))
 val_dataloader = dict(
     batch_size=16,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(bair, source='test.npz'))
+    dataset=dict(bair, source='test.npy'))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='VideoPredictionMetric', return_per_step=False)
 test_evaluator = dict(type='VideoPredictionMetric', return_per_step=True)

@@ -214,24 +214,34 @@ def test_show_dir_strips_and_gifs(setup, expected):
     stems = [f'test_clip_{i:05d}' for i in range(SHOW_NUM)]
     assert sorted(os.listdir(show_dir)) == sorted(
         [s + '.png' for s in stems] + [s + '.gif' for s in stems])
-    strip_shape = (3 * SIZE + 2 * SEP, max(T_IN, T_OUT) * (SIZE + SEP) - SEP,
-                   3)
+    # the labelled strip: label column, frames enlarged to 64 px (nearest
+    # neighbour), rows observed / truth / forecast / error
+    from predrnn.visualization.labelled_strip import LABEL_WIDTH
+    k = -(-64 // SIZE)
+    side = SIZE * k
+    strip_shape = (4 * side + 3 * SEP,
+                   LABEL_WIDTH + max(T_IN, T_OUT) * (side + SEP) - SEP, 3)
+
+    def enlarged(frame):
+        return frame.repeat(k, 0).repeat(k, 1)[16:]  # below the step number
+
     for i, stem in enumerate(stems):
         strip = cv2.imread(osp.join(show_dir, stem + '.png'))
         assert strip is not None and strip.shape == strip_shape
         # row 1: the observed frames of clip i; row 3: its prediction
         clip = expected['clips'][i].numpy()
         for t in range(T_IN):
-            x0 = t * (SIZE + SEP)
+            x0 = LABEL_WIDTH + t * (side + SEP)
             np.testing.assert_array_equal(
-                strip[:SIZE, x0:x0 + SIZE, 1], clip[t, 0])
+                strip[16:side, x0:x0 + side, 1], enlarged(clip[t, 0]))
         pred = expected['outputs'][i]['pred'].numpy()
-        y0 = 2 * (SIZE + SEP)
+        y0 = 2 * (side + SEP)
         for t in range(T_OUT):
-            x0 = t * (SIZE + SEP)
+            x0 = LABEL_WIDTH + t * (side + SEP)
             want = np.rint(np.clip(pred[t, 0], 0, 1) * 255)
             np.testing.assert_allclose(
-                strip[y0:y0 + SIZE, x0:x0 + SIZE, 1], want, atol=1)
+                strip[y0 + 16:y0 + side, x0:x0 + side, 1], enlarged(want),
+                atol=1)
 
         gif_file = osp.join(show_dir, stem + '.gif')
         with open(gif_file, 'rb') as f:

@@ -67,6 +67,7 @@ def build_runner(tmp_path, hook_cfg: dict) -> Runner:
         visualizer=dict(
             type='VideoVisualizer',
             sep_width=SEP,
+            labelled=False,  # the paper's bare strip (sizes above)
             vis_backends=[dict(type='LocalVisBackend')]))
 
 
@@ -195,3 +196,13 @@ def test_tensorboard_backend_receives_strips(tmp_path):
     tb_dir = osp.join(str(tmp_path), 'vis_data')
     events = [f for f in os.listdir(tb_dir) if f.startswith('events.out')]
     assert events and osp.getsize(osp.join(tb_dir, events[0])) > 0
+
+
+def test_the_default_visualizer_draws_the_labelled_strip(tmp_path):
+    """Rows observed / truth / forecast / error, frames enlarged to 64 px."""
+    from predrnn.visualization.labelled_strip import LABEL_WIDTH
+    visualizer = VideoVisualizer(name=f'labelled_{tmp_path.name}')
+    strip = visualizer.draw_video_strip(make_outputs(1)[0])
+    side = 64  # 8 px frames enlarged 8 times
+    assert strip.shape == (4 * side + 3 * SEP,
+                           LABEL_WIDTH + 3 * (side + SEP) - SEP, 3)

@@ -70,6 +70,12 @@ class SequenceDataset(Dataset):
             Defaults to None.
         npz_key (str, optional): Array name inside a ``.npz``.
             Defaults to None (its only array).
+        variable (str, optional): Variable of NetCDF / Zarr files or
+            dataset of HDF5 files (see
+            :mod:`predrnn.datasets.gridded_file`). Defaults to None (the
+            file's only one).
+        time_dim (str): Time dimension of NetCDF / Zarr variables.
+            Defaults to ``'time'``.
         data_root (str): Folder that relative sources are taken from.
             Defaults to ``''``.
     """
@@ -91,6 +97,8 @@ class SequenceDataset(Dataset):
                  normalization: Optional[dict] = None,
                  patch_size: Optional[int] = None,
                  npz_key: Optional[str] = None,
+                 variable: Optional[str] = None,
+                 time_dim: str = 'time',
                  data_root: str = '') -> None:
         if in_frames < 1 or out_frames < 0:
             raise ValueError('in_frames must be >= 1 and out_frames >= 0, '
@@ -108,19 +116,17 @@ class SequenceDataset(Dataset):
         sources = [source] if isinstance(source, str) else list(source)
         self.source = [os.path.join(data_root, s) for s in sources]
         self.layout, self.npz_key = layout, npz_key
+        self.variable, self.time_dim = variable, time_dim
         self._declared = (None if normalization is None else
                           norm.check_declaration(normalization))
         self._normalization: Optional[dict] = None
 
-        self.sequences = open_sequences(self.source, layout, frame_stride,
-                                        self.transform, npz_key,
-                                        num_frames=self.num_frames)
+        self.sequences = self.open_sources()
         self._check_frames(patch_size)
         self.ranges = split_ranges([len(s) for s in self.sequences], split,
                                    split_by, self.split_ratios,
                                    self.split_gap)
-        self.windows = window_starts(self.ranges, self.num_frames,
-                                     window_stride)
+        self.windows = self.find_windows()
         self._check_windows()
         print_log(
             f'SequenceDataset[{split}]: {len(self.windows)} windows of '
@@ -128,6 +134,21 @@ class SequenceDataset(Dataset):
             f'x{self.frame_size[1]}, {self.dtype}) from '
             f'{len(self.ranges)} of {len(self.sequences)} sequences',
             logger='current')
+
+    def open_sources(self) -> list:
+        """The sequences of ``self.source`` (see
+        :mod:`predrnn.datasets.sequence_sources`); readers of published
+        data sets override this."""
+        return open_sequences(self.source, self.layout, self.frame_stride,
+                              self.transform, self.npz_key,
+                              num_frames=self.num_frames,
+                              variable=self.variable, time_dim=self.time_dim)
+
+    def find_windows(self) -> np.ndarray:
+        """``(num_windows, 2)`` rows ``(sequence, first frame)``: every
+        ``window_stride`` frames inside the split's ranges; readers of
+        published sets with their own rule override this."""
+        return window_starts(self.ranges, self.num_frames, self.window_stride)
 
     # ------------------------------------------------------------------
     # Checks
@@ -201,7 +222,8 @@ class SequenceDataset(Dataset):
     # ------------------------------------------------------------------
 
     def _stats_key(self) -> str:
-        return repr((self.source, self.layout, self.npz_key, self.split_by,
+        return repr((self.source, self.layout, self.npz_key, self.variable,
+                     self.time_dim, self.split_by,
                      self.split_ratios, self.split_gap, self.frame_stride,
                      self.transform.__dict__,
                      self._declared.get('per_channel', True)))
@@ -212,19 +234,28 @@ class SequenceDataset(Dataset):
         computed once per process in float64, streaming chunks of frames."""
         key = self._stats_key()
         if key not in _STATS_CACHE:
-            ranges = split_ranges([len(s) for s in self.sequences], 'train',
-                                  self.split_by, self.split_ratios,
-                                  self.split_gap)
             stats = norm.RunningStats()
-            for q, a, b in ranges:
-                for start in range(a, b, _STATS_CHUNK):
-                    stats.update(self.sequences[q].read(
-                        start, min(start + _STATS_CHUNK, b)))
+            for chunk in self.training_chunks():
+                stats.update(chunk)
             _STATS_CACHE[key] = stats.result(
                 self._declared.get('per_channel', True))
             print_log('SequenceDataset: training statistics '
                       f'{_STATS_CACHE[key]}', logger='current')
         return _STATS_CACHE[key]
+
+    def training_chunks(self):
+        """The frames of the training split, a chunk at a time."""
+        ranges = split_ranges([len(s) for s in self.sequences], 'train',
+                              self.split_by, self.split_ratios,
+                              self.split_gap)
+        for q, a, b in ranges:
+            yield from self.chunks_of(self.sequences[q], a, b)
+
+    @staticmethod
+    def chunks_of(sequence, first: int, end: int):
+        """Frames ``first:end`` of ``sequence`` in chunks ``(t, C, H, W)``."""
+        for start in range(first, end, _STATS_CHUNK):
+            yield sequence.read(start, min(start + _STATS_CHUNK, end))
 
     @property
     def normalization(self) -> Optional[dict]:

@@ -1,4 +1,5 @@
-"""Users' sequences from config: array files, videos and frame folders.
+"""Users' sequences from config: array files, videos, frame folders and
+gridded NetCDF / Zarr / HDF5 fields.
 
 Every source becomes a list of *sequences*, each with ``len()`` (frames
 after the frame stride), ``read(start, stop) -> (T, C, H, W)`` in the
@@ -16,6 +17,7 @@ from .array_layouts import as_ntchw, check_layout, check_plausible, describe
 from .finite_check import check_finite
 from .frame_folder import IMAGE_EXTENSIONS, FrameFolder
 from .frame_transform import FrameTransform
+from .gridded_file import GRID_EXTENSIONS, FieldSequence, is_gridded, open_field
 from .video_file import VIDEO_EXTENSIONS, is_video, read_video
 
 ARRAY_EXTENSIONS = ('.npy', '.npz')
@@ -117,7 +119,8 @@ def expand_source(source: str) -> List[str]:
         if not paths:
             raise FileNotFoundError(f'No file matches {source!r}.')
         return [p for path in paths for p in expand_source(path)]
-    if os.path.isfile(source):
+    if os.path.isfile(source) or (is_gridded(source)
+                                  and os.path.isdir(source)):  # a Zarr store
         return [source]
     if not os.path.isdir(source):
         raise FileNotFoundError(f'{source} does not exist (expected a video, '
@@ -128,12 +131,14 @@ def expand_source(source: str) -> List[str]:
     entries = sorted(os.path.join(source, n) for n in os.listdir(source))
     found = [e for e in entries
              if (os.path.isfile(e) and (is_video(e) or e.lower().endswith(
-                 ARRAY_EXTENSIONS))) or (os.path.isdir(e) and _has_images(e))]
+                 ARRAY_EXTENSIONS))) or is_gridded(e)
+             or (os.path.isdir(e) and _has_images(e))]
     if not found:
         raise ValueError(
             f'{source} holds no videos ({", ".join(VIDEO_EXTENSIONS)}), '
-            f'arrays (.npy, .npz), images or folders of images; point '
-            'source= to one of these (or a glob of them).')
+            f'arrays (.npy, .npz), gridded files '
+            f'({", ".join(GRID_EXTENSIONS)}), images or folders of images; '
+            'point source= to one of these (or a glob of them).')
     return found
 
 
@@ -141,15 +146,22 @@ def open_sequences(source: Union[str, List[str]], layout: Optional[str],
                    frame_stride: int, transform: FrameTransform,
                    npz_key: Optional[str] = None,
                    fallback_layout: Optional[str] = None,
-                   num_frames: Optional[int] = None) -> list:
+                   num_frames: Optional[int] = None,
+                   variable: Optional[str] = None,
+                   time_dim: str = 'time') -> list:
     """All sequences of ``source`` (one path / glob or a list of them).
     Arrays take ``layout``, else their sidecar's, else
     ``fallback_layout``; ``num_frames`` (the window length) lets
-    implausible array layouts be refused."""
+    implausible array layouts be refused; gridded files take ``variable``
+    (and ``time_dim`` or, for HDF5, ``layout``)."""
     sources = [source] if isinstance(source, str) else list(source)
     sequences = []
     for path in (p for s in sources for p in expand_source(s)):
-        if os.path.isdir(path):
+        if is_gridded(path):
+            field = open_field(path, variable, layout, time_dim)
+            sequences += [FieldSequence(field, i, frame_stride, transform)
+                          for i in range(field.num_clips)]
+        elif os.path.isdir(path):
             sequences.append(FrameFolder(path, frame_stride, transform))
         elif path.lower().endswith(ARRAY_EXTENSIONS):
             file = ArrayFile(path, layout, npz_key, fallback_layout,

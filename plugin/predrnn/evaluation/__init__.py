@@ -5,6 +5,7 @@ from .authors_convention import (authors_clip_frame_metrics,
 from .data_units import DataUnits
 from .frame_metrics import (MSE_FLOOR, PSNR_CAP_DB, SSIM_WIN_SIZE, frame_mae,
                             frame_mse, frame_psnr, frame_ssim)
+from .lat_weighted_metric import LatWeightedMetric, latitude_weights
 from .lpips_metric import (LPIPS_NETS, backbone_weights_location, frame_lpips,
                            load_lpips)
 from .metrics_json import dump_metrics_json, finite_or_none
@@ -15,7 +16,7 @@ from .video_prediction_metric import (COPY_LAST_PREFIX, METRIC_NAMES,
                                       clip_frame_metrics)
 
 __all__ = [
-    'COPY_LAST_PREFIX', 'DataUnits', 'LPIPS_NETS', 'METRIC_NAMES',
+    'COPY_LAST_PREFIX', 'DataUnits', 'LatWeightedMetric', 'latitude_weights', 'LPIPS_NETS', 'METRIC_NAMES',
     'MSE_FLOOR', 'PER_STEP_SUFFIX', 'PSNR_CAP_DB', 'SSIM_WIN_SIZE',
     'UNIT_METRIC_NAMES', 'VideoPredictionMetric',
     'authors_clip_frame_metrics', 'backbone_weights_location',

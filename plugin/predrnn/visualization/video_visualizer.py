@@ -8,6 +8,7 @@ from mmengine.visualization import Visualizer
 
 from predrnn.registry import VISUALIZERS
 from .clip_rendering import draw_gif_frames, draw_video_strip
+from .labelled_strip import draw_labelled_strip
 from .image_io import write_gif, write_png
 
 
@@ -16,8 +17,11 @@ class VideoVisualizer(Visualizer):
     """mmengine Visualizer for predicted clips.
 
     It renders one clip (a predict output of the model: ``'inputs'``,
-    ``'gt'``, ``'pred'``, each ``(T, C, H, W)``) as the three-row strip of
-    the paper's figures and sends it to every vis backend with
+    ``'gt'``, ``'pred'``, each ``(T, C, H, W)``) as a labelled strip (rows
+    named, frames enlarged and numbered, an error row: see
+    :mod:`~predrnn.visualization.labelled_strip`) or, with
+    ``labelled=False``, as the bare three-row strip of the paper's figures,
+    and sends it to every vis backend with
     ``add_image`` (the local backend writes ``<save_dir>/vis_data/vis_image/
     <name>_<step>.png``; TensorBoard logs an image). It can also write the
     strip and a ground-truth-beside-prediction GIF to given files.
@@ -31,7 +35,11 @@ class VideoVisualizer(Visualizer):
             passes its log dir. Defaults to None.
         sep_width (int): Separator width in pixels. Defaults to 2.
         sep_value (int): Separator grey level (0-255). Defaults to 255.
-        scale (int): Integer magnification of frames. Defaults to 1.
+        scale (int): Integer magnification of frames of the bare strip
+            and of GIFs. Defaults to 1.
+        labelled (bool): Draw the labelled strip. Defaults to True.
+        min_frame_size (int): Shorter frame side, in pixels, the labelled
+            strip enlarges frames to (nearest neighbour). Defaults to 64.
         gif_fps (float): Frame rate of GIFs. Defaults to 4.0.
         gif_with_inputs (bool): Play the observed frames before the future
             ones in GIFs. Defaults to True.
@@ -47,6 +55,8 @@ class VideoVisualizer(Visualizer):
                  scale: int = 1,
                  gif_fps: float = 4.0,
                  gif_with_inputs: bool = True,
+                 labelled: bool = True,
+                 min_frame_size: int = 64,
                  **kwargs: Any) -> None:
         super().__init__(
             name=name, vis_backends=vis_backends, save_dir=save_dir, **kwargs)
@@ -57,6 +67,7 @@ class VideoVisualizer(Visualizer):
         self.scale = scale
         self.gif_fps = gif_fps
         self.gif_with_inputs = gif_with_inputs
+        self.labelled, self.min_frame_size = labelled, min_frame_size
 
     def draw_video_strip(self, data_sample: Mapping[str, Any]) -> np.ndarray:
         """Draw the inputs / ground truth / prediction strip of a clip.
@@ -68,6 +79,11 @@ class VideoVisualizer(Visualizer):
         Returns:
             np.ndarray: uint8 RGB image of shape (H, W, 3).
         """
+        if self.labelled:
+            return draw_labelled_strip(
+                data_sample['inputs'], data_sample['gt'],
+                data_sample['pred'], min_frame_size=self.min_frame_size,
+                sep_width=self.sep_width, sep_value=self.sep_value)
         return draw_video_strip(
             data_sample['inputs'],
             data_sample['gt'],
