@@ -18,7 +18,8 @@ from .checkpoint_check_hook import CheckpointCheckHook
 from .data_normalization_hook import DataNormalizationHook
 from .finite_best_checkpoint_hook import FiniteBestCheckpointHook
 from .finite_loss import check_finite_losses
-from .finite_weights import check_finite_weights, nonfinite_tensors
+from .finite_weights import (LAST_FINITE_CHECKPOINT, check_finite_weights,
+                             nonfinite_tensors)
 from .iteration_seed_hook import IterationSeedHook, iteration_seed
 from .loss_divergence_hook import LossDivergenceHook
 from .safe_checkpoint import (CheckpointError, CorruptCheckpointError,
@@ -36,7 +37,8 @@ __all__ = [
     'ATOMIC_LOCAL', 'AtomicLocalBackend', 'CheckpointCheckHook',
     'DataNormalizationHook',
     'SAFE_ATTRIBUTES', 'register_safe_globals', 'safe_globals_list',
-    'check_finite_weights', 'nonfinite_tensors', 'CheckpointError',
+    'LAST_FINITE_CHECKPOINT', 'check_finite_weights', 'nonfinite_tensors',
+    'CheckpointError',
     'CorruptCheckpointError', 'NonFiniteCheckpointError',
     'NotACheckpointError', 'UnsafeCheckpointError', 'inspect_checkpoint',
     'load_checkpoint_safely', 'TIMM_OPTIMIZERS', 'register_timm_optimizers'
