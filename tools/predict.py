@@ -36,6 +36,7 @@ from predrnn.apis.forecast_writer import FORMATS
 from predrnn.datasets.frame_transform import FrameTransform
 from predrnn.datasets.sequence_sources import open_sequences
 from predrnn.evaluation.frame_metrics import frame_psnr, frame_ssim
+from predrnn.utils.cli import DEBUG_ARGUMENT, run_tool
 
 
 def parse_args(argv=None):
@@ -67,6 +68,7 @@ def parse_args(argv=None):
                         'conditions, one row per frame of the window')
     parser.add_argument('--fps', type=float, default=4.0,
                         help='frames per second of GIF / MP4 outputs')
+    parser.add_argument('--debug', **DEBUG_ARGUMENT)
     return parser.parse_args(argv)
 
 
@@ -199,4 +201,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_tool(main))

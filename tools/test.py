@@ -16,10 +16,13 @@ paper-style strips (inputs, ground truth, prediction) and GIFs of the first
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process, master_only
 from mmengine.runner import Runner
+
+from predrnn.utils.cli import DEBUG_ARGUMENT, run_tool
 
 
 def parse_args(argv=None):
@@ -42,6 +45,7 @@ def parse_args(argv=None):
                         'tools/dist_test.sh, srun or mpirun); without CUDA '
                         "the processes use the 'gloo' backend")
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--debug', **DEBUG_ARGUMENT)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -163,4 +167,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))
