@@ -45,8 +45,19 @@ def atomic_write(path: 'str | os.PathLike',
     os.makedirs(folder, exist_ok=True)
     tmp = _create_temporary(folder, os.path.basename(path))
     try:
-        yield tmp
-        _fsync(tmp)
+        try:
+            yield tmp
+            _fsync(tmp)
+        except OSError as error:
+            if error.filename is not None:
+                raise
+            if error.errno is None:  # numpy's short write, and the like
+                raise OSError(
+                    f'{path}: the write stopped short ({error}): the disk '
+                    'is full, a quota or a file-size limit (ulimit -f) is '
+                    'reached; free space or write elsewhere.') from error
+            # a failed write() names no file (ENOSPC, EFBIG): name it
+            raise OSError(error.errno, error.strerror, path) from error
         if not overwrite and os.path.lexists(path):
             raise FileExistsError(f'{path} appeared while it was being '
                                   'written; refusing to overwrite it')

@@ -20,7 +20,8 @@ import sys
 from typing import Callable, List, Optional, Sequence
 
 __all__ = ['DEBUG_ARGUMENT', 'USER_ERRORS', 'debug_requested',
-           'describe_error', 'run_tool', 'user_errors']
+           'describe_error', 'check_output_dir', 'run_tool',
+           'user_errors']
 
 #: ``parser.add_argument('--debug', **DEBUG_ARGUMENT)``
 DEBUG_ARGUMENT = dict(
@@ -78,6 +79,28 @@ def user_errors() -> tuple:
     here: the engine package imports this one)."""
     from predrnn.engine import CheckpointError
     return USER_ERRORS + (CheckpointError, )
+
+
+def check_output_dir(path: str, option: str = '--out-dir') -> None:
+    """Refuse, before any work, an output folder that is a file or lies
+    in a folder this process cannot write to (nothing is created here)."""
+    path = os.path.abspath(path)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise NotADirectoryError(
+            f'{option} {path} is a file, not a folder; give a folder (it '
+            'is created if missing).')
+    existing = path
+    while not os.path.isdir(existing):
+        parent = os.path.dirname(existing)
+        if os.path.lexists(existing) or parent == existing:
+            raise NotADirectoryError(
+                f'{option} {path}: {existing} is a file, not a folder; '
+                'give another path.')
+        existing = parent
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(
+            f'{option} {path}: {existing} is not writable (read-only or '
+            'no permission); choose a folder you can write to.')
 
 
 def run_tool(main: Callable[[Optional[List[str]]], object],
