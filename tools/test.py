@@ -53,7 +53,7 @@ def parse_args(argv=None):
 
 def build_config(args) -> Config:
     from predrnn.utils import (check_clip_shapes, check_component_arguments,
-                               check_normalization_hook,
+                               check_normalization_hook, check_option_types,
                                check_top_level_keys, default_work_dir)
     from predrnn.engine import CheckpointError, load_checkpoint_safely
     # a missing path, a directory, a text file, a corrupt or unsafe file,
@@ -65,6 +65,7 @@ def build_config(args) -> Config:
         raise SystemExit(f'error: {error}') from None
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
+        check_option_types(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     check_top_level_keys(cfg)
     check_component_arguments(cfg)

@@ -15,6 +15,7 @@ The temporary file is created with the permissions a plain ``open(path,
 could read one written by mmengine's ``LocalBackend`` (a shared work dir).
 """
 import contextlib
+import errno
 import os
 import secrets
 from typing import Iterator
@@ -42,6 +43,10 @@ def atomic_write(path: 'str | os.PathLike',
         raise FileExistsError(f'{path} already exists; refusing to overwrite '
                               'it')
     folder = os.path.dirname(path) or '.'
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        # makedirs would say 'File exists'
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR),
+                                 folder)
     os.makedirs(folder, exist_ok=True)
     tmp = _create_temporary(folder, os.path.basename(path))
     try:
