@@ -7,6 +7,11 @@ Examples::
     python tools/train.py CONFIG --resume            # latest checkpoint
     python tools/train.py CONFIG --resume PATH.pth   # a given checkpoint
     bash tools/dist_train.sh CONFIG 2                 # torchrun, 2 processes
+
+A run holds ``<work_dir>/train.lock`` (an exclusive lock the operating
+system releases when the process ends): a second run in the same work dir
+is refused, naming the first. Errors print as one line; ``--debug`` (or
+``PREDRNN_DEBUG=1``) shows the traceback.
 """
 import argparse
 import importlib.util
@@ -60,13 +65,13 @@ def parse_args(argv=None):
 
 
 def build_config(args) -> Config:
-    """The run's config, checked: misspelled keys and component arguments,
-    clip shapes, and a work dir whose checkpoints would be overwritten all
-    fail here, before anything is built."""
+    """The run's config, checked: misspelled keys, component arguments,
+    option types and clip shapes all fail here, before anything is built
+    (the work dir is checked by :func:`main`, under its lock)."""
     from predrnn.utils import (check_clip_shapes, check_component_arguments,
                                check_normalization_hook, check_option_types,
-                               check_top_level_keys, check_work_dir_is_free,
-                               default_work_dir, existing_checkpoints)
+                               check_top_level_keys, default_work_dir,
+                               existing_checkpoints)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         check_option_types(cfg, args.cfg_options)
@@ -114,7 +119,6 @@ def build_config(args) -> Config:
         if not any('Tensorboard' in b.get('type', '') for b in backends):
             backends.append(dict(type='TensorboardVisBackend'))
     check_component_arguments(cfg)  # as the Runner will build them
-    check_work_dir_is_free(cfg.work_dir, resume=bool(cfg.get('resume')))
     return cfg
 
 
@@ -183,11 +187,12 @@ def main(argv=None) -> Optional[Runner]:
                                setup_distributed)
     args = parse_args(argv)
     cfg = build_config(args)
-    # one run per work dir: checked again under the lock, so two runs
-    # started together cannot both pass the check
-    lock = lock_work_dir(cfg.work_dir)
+    # one run per work dir, and a fresh run never where checkpoints are:
+    # checked under the lock, so two runs started together cannot both
+    # pass the check
+    lock = lock_work_dir(cfg.work_dir, check=lambda: check_work_dir_is_free(
+        cfg.work_dir, resume=bool(cfg.get('resume'))))
     try:
-        check_work_dir_is_free(cfg.work_dir, resume=bool(cfg.get('resume')))
         setup_distributed(cfg, __file__)
         runner = Runner.from_cfg(cfg)
         if getattr(args, 'resume_note', None):

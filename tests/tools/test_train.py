@@ -668,3 +668,17 @@ def test_tool_errors_are_one_line_without_traceback(tmp_path, hooks_dir,
     monkeypatch.setenv('PREDRNN_DEBUG', '1')
     with pytest.raises(FileExistsError):
         run_tool(train_tool.main, [config, '--work-dir', work_dir])
+
+
+def test_work_dir_under_a_file_is_one_line(tmp_path, hooks_dir, capsys,
+                                          monkeypatch):
+    from predrnn.utils.cli import run_tool
+    monkeypatch.delenv('PREDRNN_DEBUG', raising=False)
+    config = write_config(tmp_path, data_root=tmp_path / 'data', max_iters=1)
+    (tmp_path / 'file').write_text('mine')
+    work_dir = str(tmp_path / 'file' / 'w')
+    assert run_tool(train_tool.main, [config, '--work-dir', work_dir]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and err.count('\n') == 1, err
+    assert work_dir in err and 'Not a directory' in err
+    assert (tmp_path / 'file').read_text() == 'mine'

@@ -18,7 +18,7 @@ import os
 import os.path as osp
 import socket
 import sys
-from typing import IO, Optional
+from typing import IO, Callable, Optional
 
 __all__ = ['LOCK_NAME', 'WorkDirLockedError', 'lock_work_dir']
 
@@ -50,11 +50,17 @@ def _holder(file: IO[str]) -> str:
             f"{info.get('started')}: {info.get('command')}")
 
 
-def lock_work_dir(work_dir: str) -> Optional[IO[str]]:
+def lock_work_dir(work_dir: str,
+                  check: Optional[Callable[[], None]] = None
+                  ) -> Optional[IO[str]]:
     """Lock ``work_dir`` for this process, or refuse naming the holder.
 
     Args:
         work_dir (str): The run's work dir (created if missing).
+        check (callable, optional): Run while the lock is held, before
+            this process's details are written into the lock file (e.g.
+            that the work dir holds no other run's checkpoints); when it
+            raises, the lock is released and the file left as it was.
 
     Returns:
         The open lock file (keep it open for the run; closing it or the
@@ -65,6 +71,8 @@ def lock_work_dir(work_dir: str) -> Optional[IO[str]]:
         WorkDirLockedError: While another process holds the lock.
     """
     if not _is_main_process():
+        if check is not None:
+            check()
         return None
     os.makedirs(work_dir, exist_ok=True)
     path = osp.join(work_dir, LOCK_NAME)
@@ -81,6 +89,12 @@ def lock_work_dir(work_dir: str) -> Optional[IO[str]]:
     except BaseException:
         file.close()
         raise
+    if check is not None:
+        try:
+            check()
+        except BaseException:
+            file.close()
+            raise
     file.seek(0)
     file.truncate()
     json.dump(dict(pid=os.getpid(), host=socket.gethostname(),
