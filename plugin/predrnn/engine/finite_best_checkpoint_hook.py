@@ -11,7 +11,9 @@ from mmengine.hooks import CheckpointHook
 
 from predrnn.registry import HOOKS
 
+from .checkpoint_errors import checkpoints_in
 from .finite_weights import LAST_FINITE_CHECKPOINT, nonfinite_tensors
+from .safe_checkpoint import load_checkpoint_safely
 
 __all__ = ['FiniteBestCheckpointHook']
 
@@ -97,9 +99,7 @@ class FiniteBestCheckpointHook(CheckpointHook):
                       score_key: str) -> List[Tuple[str, float]]:
         """``(path, stored best score)`` of the readable best checkpoints
         of ``key`` in the output folder."""
-        from .safe_checkpoint import load_checkpoint_safely
         name = '*' if key == 'auto' else key.replace('/', '_')
-        from .checkpoint_errors import checkpoints_in
         found = []
         for path in checkpoints_in(self.out_dir):
             if not fnmatch.fnmatch(osp.basename(path), f'best_{name}_*.pth'):
