@@ -21,6 +21,8 @@ from dataclasses import asdict
 
 import torch
 
+from predrnn.utils.cli import DEBUG_ARGUMENT, run_tool
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -30,6 +32,7 @@ def parse_args(argv=None):
                         'model of this config')
     parser.add_argument('--force', action='store_true',
                         help='overwrite DST if it exists')
+    parser.add_argument('--debug', **DEBUG_ARGUMENT)
     return parser.parse_args(argv)
 
 
@@ -103,4 +106,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_tool(main))

@@ -36,6 +36,7 @@ from predrnn.apis.forecast_writer import FORMATS
 from predrnn.datasets.frame_transform import FrameTransform
 from predrnn.datasets.sequence_sources import open_sequences
 from predrnn.evaluation.frame_metrics import frame_psnr, frame_ssim
+from predrnn.utils.cli import DEBUG_ARGUMENT, check_output_dir, run_tool
 
 
 def parse_args(argv=None):
@@ -67,6 +68,7 @@ def parse_args(argv=None):
                         'conditions, one row per frame of the window')
     parser.add_argument('--fps', type=float, default=4.0,
                         help='frames per second of GIF / MP4 outputs')
+    parser.add_argument('--debug', **DEBUG_ARGUMENT)
     return parser.parse_args(argv)
 
 
@@ -138,6 +140,13 @@ def _describe(result: dict, prefix: str = '') -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.start is not None and args.start < 0:
+        raise ValueError(f'--start {args.start}: the first observed frame '
+                         'is counted from 0; give --start 0 or more, or '
+                         'leave it out for the last in_frames frames.')
+    if args.batch_size < 1:
+        raise ValueError(f'--batch-size must be >= 1, got {args.batch_size}.')
+    check_output_dir(args.out_dir)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     model, cfg = load_forecaster(args.config, args.checkpoint, device)
     norm = model.data_preprocessor.normalization
@@ -199,4 +208,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_tool(main))

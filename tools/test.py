@@ -16,10 +16,13 @@ paper-style strips (inputs, ground truth, prediction) and GIFs of the first
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process, master_only
 from mmengine.runner import Runner
+
+from predrnn.utils.cli import DEBUG_ARGUMENT, run_tool
 
 
 def parse_args(argv=None):
@@ -42,6 +45,7 @@ def parse_args(argv=None):
                         'tools/dist_test.sh, srun or mpirun); without CUDA '
                         "the processes use the 'gloo' backend")
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--debug', **DEBUG_ARGUMENT)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -49,7 +53,7 @@ def parse_args(argv=None):
 
 def build_config(args) -> Config:
     from predrnn.utils import (check_clip_shapes, check_component_arguments,
-                               check_normalization_hook,
+                               check_normalization_hook, check_option_types,
                                check_top_level_keys, default_work_dir)
     from predrnn.engine import CheckpointError, load_checkpoint_safely
     # a missing path, a directory, a text file, a corrupt or unsafe file,
@@ -61,6 +65,7 @@ def build_config(args) -> Config:
         raise SystemExit(f'error: {error}') from None
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
+        check_option_types(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     check_top_level_keys(cfg)
     check_component_arguments(cfg)
@@ -163,4 +168,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

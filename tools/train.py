@@ -7,17 +7,25 @@ Examples::
     python tools/train.py CONFIG --resume            # latest checkpoint
     python tools/train.py CONFIG --resume PATH.pth   # a given checkpoint
     bash tools/dist_train.sh CONFIG 2                 # torchrun, 2 processes
+
+A run holds ``<work_dir>/train.lock`` (an exclusive lock the operating
+system releases when the process ends): a second run in the same work dir
+is refused, naming the first. Errors print as one line; ``--debug`` (or
+``PREDRNN_DEBUG=1``) shows the traceback.
 """
 import argparse
 import importlib.util
 import os
 import os.path as osp
-from typing import Optional
+import sys
+from typing import Optional, Tuple
 
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import (EpochBasedTrainLoop, Runner,
                              find_latest_checkpoint)
+
+from predrnn.utils.cli import DEBUG_ARGUMENT, run_tool
 
 
 def parse_args(argv=None):
@@ -50,21 +58,23 @@ def parse_args(argv=None):
                         help='deterministic cuDNN/algorithms (slower)')
     # torchrun sets LOCAL_RANK; torch.distributed.launch passes --local-rank
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--debug', **DEBUG_ARGUMENT)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
 
 def build_config(args) -> Config:
-    """The run's config, checked: misspelled keys and component arguments,
-    clip shapes, and a work dir whose checkpoints would be overwritten all
-    fail here, before anything is built."""
+    """The run's config, checked: misspelled keys, component arguments,
+    option types and clip shapes all fail here, before anything is built
+    (the work dir is checked by :func:`main`, under its lock)."""
     from predrnn.utils import (check_clip_shapes, check_component_arguments,
-                               check_normalization_hook,
-                               check_top_level_keys, check_work_dir_is_free,
-                               default_work_dir, existing_checkpoints)
+                               check_normalization_hook, check_option_types,
+                               check_top_level_keys, default_work_dir,
+                               existing_checkpoints)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
+        check_option_types(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     check_top_level_keys(cfg)
     check_clip_shapes(cfg)
@@ -76,7 +86,10 @@ def build_config(args) -> Config:
         cfg.work_dir = default_work_dir(args.config)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
-        if find_latest_checkpoint(cfg.work_dir) is None:
+        latest = find_latest_checkpoint(cfg.work_dir)
+        if latest is not None:
+            cfg.load_from, args.resume_note = _own_copy(cfg.work_dir, latest)
+        else:
             found = existing_checkpoints(cfg.work_dir)
             if found:
                 raise SystemExit(
@@ -87,7 +100,10 @@ def build_config(args) -> Config:
             # as mmengine (a preempted job's command also starts it the
             # first time), but said plainly once the Runner logs
             cfg.resume = False
-            args.nothing_to_resume = True
+            args.resume_note = (
+                f'--resume: no checkpoint in {cfg.work_dir} (no '
+                'last_checkpoint file), so there is nothing to resume: '
+                'starting a fresh run from iteration 0.')
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
     if args.amp:
@@ -103,8 +119,31 @@ def build_config(args) -> Config:
         if not any('Tensorboard' in b.get('type', '') for b in backends):
             backends.append(dict(type='TensorboardVisBackend'))
     check_component_arguments(cfg)  # as the Runner will build them
-    check_work_dir_is_free(cfg.work_dir, resume=bool(cfg.get('resume')))
     return cfg
+
+
+def _own_copy(work_dir: str, latest: str) -> Tuple[Optional[str], str]:
+    """The checkpoint to resume, and what to tell about it, when mmengine's
+    ``last_checkpoint`` pointer names ``latest``.
+
+    The pointer holds an absolute path: in a copied or moved work dir it
+    names the original's file. Decision: the work dir's own file of that
+    name is resumed when it is there; else the original's, said in the log.
+    ``(None, '')`` (mmengine's own choice) when the pointer is inside.
+    """
+    folder = osp.realpath(work_dir)
+    if osp.dirname(osp.realpath(latest)) == folder:
+        return None, ''
+    own = osp.join(work_dir, osp.basename(latest))
+    if osp.isfile(own):
+        return own, (f'--resume: {osp.join(work_dir, "last_checkpoint")} '
+                     f'names {latest}, outside this work dir (a copied or '
+                     f'moved work dir); resuming from its own {own} '
+                     'instead.')
+    return None, (f'--resume: {osp.join(work_dir, "last_checkpoint")} names '
+                  f'{latest}, outside this work dir (a copied or moved work '
+                  'dir) and no file of that name is here; resuming from '
+                  f'{latest}. Give --resume PATH.pth to choose another.')
 
 
 class NothingToTrainCheck(Hook):
@@ -144,20 +183,27 @@ class NothingToTrainCheck(Hook):
 
 
 def main(argv=None) -> Optional[Runner]:
-    from predrnn.utils import setup_distributed
+    from predrnn.utils import (check_work_dir_is_free, lock_work_dir,
+                               setup_distributed)
     args = parse_args(argv)
     cfg = build_config(args)
-    setup_distributed(cfg, __file__)
-    runner = Runner.from_cfg(cfg)
-    if getattr(args, 'nothing_to_resume', False):
-        runner.logger.warning(
-            f'--resume: no checkpoint in {cfg.work_dir} (no last_checkpoint '
-            f'file), so there is nothing to resume: starting a fresh run '
-            f'from iteration 0.')
-    runner.register_hook(NothingToTrainCheck())
-    runner.train()
+    # one run per work dir, and a fresh run never where checkpoints are:
+    # checked under the lock, so two runs started together cannot both
+    # pass the check
+    lock = lock_work_dir(cfg.work_dir, check=lambda: check_work_dir_is_free(
+        cfg.work_dir, resume=bool(cfg.get('resume'))))
+    try:
+        setup_distributed(cfg, __file__)
+        runner = Runner.from_cfg(cfg)
+        if getattr(args, 'resume_note', None):
+            runner.logger.warning(args.resume_note)
+        runner.register_hook(NothingToTrainCheck())
+        runner.train()
+    finally:
+        if lock is not None:
+            lock.close()
     return runner
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -309,6 +309,21 @@ def test_non_finite_weights_are_refused(trained, tmp_path, make_runner):
         os.remove(path)
 
 
+def test_only_real_checkpoints_are_suggested_beside_a_nan_one(tmp_path):
+    """A folder, an empty file and an unsafe file named .pth are not
+    checkpoints to resume from: not listed beside the refused one."""
+    torch.save(dict(state_dict=dict(w=torch.zeros(2))), tmp_path / 'good.pth')
+    torch.save(dict(state_dict=dict(w=torch.full((2, ), float('nan')))),
+               tmp_path / 'nan.pth')
+    (tmp_path / 'dir.pth').mkdir()
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    with open(tmp_path / 'evil.pth', 'wb') as f:
+        pickle.dump(dict(x=os.system), f)
+    with pytest.raises(NonFiniteCheckpointError) as info:
+        load_checkpoint_safely(str(tmp_path / 'nan.pth'))
+    assert 'Checkpoints beside it: good.pth.' in str(info.value)
+
+
 def test_optimizer_state_is_checked(trained, tmp_path):
     work_dir, _ = trained
     ckpt = load_checkpoint_safely(osp.join(work_dir, 'iter_2.pth'))

@@ -126,7 +126,27 @@ def test_hyperparameter_mismatch_against_config(tmp_path):
     cfg.write_text(f'model = {tiny_cfg(num_hidden=16)!r}\n')
     err = run_tool(src, tmp_path / 'out.pth', '--config', cfg)
     assert 'num_hidden: checkpoint 8, config 16' in err
+    # this tool has no --cfg-options: the fix is the config
+    assert 'Edit the model config to match' in err
+    assert 'tools/train.py and tools/test.py also take --cfg-options' in err
     assert not (tmp_path / 'out.pth').exists()
+
+
+def test_a_destination_under_a_file_is_one_line(tmp_path, capsys,
+                                                monkeypatch):
+    """The OS error of a destination folder that is a file: one line
+    with the path, the file untouched."""
+    from predrnn.utils.cli import run_tool as cli
+    monkeypatch.delenv('PREDRNN_DEBUG', raising=False)
+    (tmp_path / 'file').write_text('mine')
+    src = baseline.save_authors_checkpoint(tiny_baseline(), str(tmp_path), 1)
+    assert cli(convert_tool.main, [src, str(tmp_path / 'file' / 'out.pth')]
+               ) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and err.count('\n') == 1, err
+    assert str(tmp_path / 'file') in err and 'Traceback' not in err
+    assert 'not a folder' in err or 'Not a directory' in err
+    assert (tmp_path / 'file').read_text() == 'mine'
 
 
 def test_loading_unconverted_checkpoint_is_refused(tmp_path):

@@ -228,3 +228,119 @@ def test_a_rerun_leaves_no_stale_outputs_of_the_previous_one(tmp_path):
                                                     'mine.png']
     assert not (out / 'truth.npy').exists()
     assert np.load(out / 'forecast.npy').shape == (2, 1, 4, 4)
+
+
+def test_a_rerun_never_touches_files_it_did_not_write(tmp_path):
+    """Files of the writer's names that it did not write are the user's:
+    never removed as stale, and never overwritten (refused, naming them)."""
+    from predrnn.apis import write_forecast
+    from predrnn.apis.forecast_writer import MANIFEST
+    obs = np.zeros((3, 1, 4, 4), np.uint8)
+    out = tmp_path / 'clip'
+    (out / 'forecast').mkdir(parents=True)
+    (out / 'forecast' / '0009.png').write_bytes(b'user frame')
+    (out / 'truth.npy').write_bytes(b'user array')
+    write_forecast(str(out), obs, np.ones((2, 1, 4, 4), np.float32),
+                   ('png', ))
+    assert (out / 'forecast' / '0009.png').read_bytes() == b'user frame'
+    assert (out / 'truth.npy').read_bytes() == b'user array'
+    assert (out / MANIFEST).is_file()
+    # a user file where this run would write: refused, nothing changed
+    (out / 'forecast.npy').write_bytes(b'user forecast')
+    before = sorted(p.name for p in out.rglob('*'))
+    with pytest.raises(FileExistsError, match='forecast.npy.*did not write'):
+        write_forecast(str(out), obs, np.ones((2, 1, 4, 4), np.float32),
+                       ('png', 'npy'))
+    assert (out / 'forecast.npy').read_bytes() == b'user forecast'
+    assert sorted(p.name for p in out.rglob('*')) == before
+
+
+def _tool(trained, inp, out, *extra):
+    """predict.py as the command line runs it: (status, stderr lines)."""
+    from predrnn.utils.cli import run_tool
+    config, ckpt = trained[:2]
+    return run_tool(predict.main, [config, ckpt, str(inp), '--out-dir',
+                                   str(out), '--device', 'cpu', *extra])
+
+
+def _one_line(capsys):
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and err.count('\n') == 1, err
+    assert 'Traceback' not in err
+    return err
+
+
+def test_bad_arguments_are_one_line_errors(trained, tmp_path, capsys,
+                                           monkeypatch):
+    monkeypatch.delenv('PREDRNN_DEBUG', raising=False)
+    np.save(tmp_path / 'c.npy', trained[2][:8])
+    clip = tmp_path / 'c.npy'
+    config = trained[0]
+    from predrnn.utils.cli import run_tool
+    assert run_tool(predict.main, [config, str(tmp_path / 'nope.pth'),
+                                   str(clip)]) == 1
+    assert 'nope.pth' in _one_line(capsys)
+    assert _tool(trained, clip, tmp_path / 'o', '--layout', 'THWC',
+                 '--start', '-5') == 1
+    assert '--start -5' in _one_line(capsys)
+    (tmp_path / 'file').write_text('mine')
+    assert _tool(trained, clip, tmp_path / 'file', '--layout', 'THWC') == 1
+    err = _one_line(capsys)
+    assert str(tmp_path / 'file') in err and 'is a file' in err
+    assert (tmp_path / 'file').read_text() == 'mine'
+    monkeypatch.setattr(os, 'access', lambda *args: False)
+    assert _tool(trained, clip, tmp_path / 'ro' / 'o', '--layout',
+                 'THWC') == 1
+    assert 'not writable' in _one_line(capsys)
+    assert not (tmp_path / 'ro').exists()
+
+
+def test_full_disk_is_one_line_and_leaves_no_partial_file(trained, tmp_path,
+                                                         capsys,
+                                                         monkeypatch):
+    import errno
+    monkeypatch.delenv('PREDRNN_DEBUG', raising=False)
+    np.save(tmp_path / 'c.npy', trained[2][:8])
+
+    import importlib
+    module = importlib.import_module('predrnn.utils.atomic_write')
+    fsync = module._fsync
+
+    def full(path):  # the arrays reach the disk at the flush: too large
+        if '.npy.' in path:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        fsync(path)
+
+    monkeypatch.setattr(module, '_fsync', full)
+    out = tmp_path / 'o'
+    assert _tool(trained, tmp_path / 'c.npy', out, '--layout', 'THWC',
+                 '--format', 'npy') == 1
+    err = _one_line(capsys)
+    assert f'{out / "c_npy" / "observed.npy"}: No space left' in err
+    assert 'free space' in err
+    assert sorted(os.listdir(out / 'c_npy')) == ['.predict_outputs.json']
+
+
+def test_file_size_limit_is_one_line(trained, tmp_path):
+    """EFBIG for real: a file-size limit (ulimit -f) in a subprocess."""
+    import resource
+    import subprocess
+    np.save(tmp_path / 'c.npy', trained[2][:8])
+    out = tmp_path / 'o'
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8000, 8000))
+
+    result = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'predict.py'), trained[0],
+         trained[1], str(tmp_path / 'c.npy'), '--out-dir', str(out),
+         '--layout', 'THWC', '--format', 'npy', '--device', 'cpu'],
+        preexec_fn=limit, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, PREDRNN_DEBUG='0'))
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith('error: ') and 'Traceback' not in (
+        result.stderr), result.stderr
+    assert 'File too large' in lines[-1] and 'ulimit -f' in lines[-1]
+    assert 'observed.npy' in lines[-1]
+    assert sorted(os.listdir(out / 'c_npy')) == ['.predict_outputs.json']

@@ -86,3 +86,33 @@ def test_default_work_dir_is_the_training_runs(config, tmp_path,
     expected = osp.join('work_dirs', osp.basename(osp.dirname(config)),
                         'tiny')
     assert osp.normpath(cfg.work_dir) == expected
+
+
+def _good_checkpoint(config, tmp_path):
+    torch.manual_seed(0)
+    state = MODELS.build(Config.fromfile(str(config)).model).state_dict()
+    ckpt = tmp_path / 'iter_1.pth'
+    torch.save(dict(meta={}, state_dict=state), ckpt)
+    return ckpt
+
+
+def test_config_mistakes_are_one_line_errors(config, tmp_path, capsys,
+                                             monkeypatch):
+    """A misspelled argument and an option of the wrong type: one line on
+    stderr naming it (no traceback, nothing said about training)."""
+    from predrnn.utils.cli import run_tool
+    monkeypatch.delenv('PREDRNN_DEBUG', raising=False)
+    ckpt = _good_checkpoint(config, tmp_path)
+    work_dir = tmp_path / 'work'
+    for option, expected in (
+            ('model.num_hiden=4', 'model.num_hiden'),
+            ('test_dataloader.batch_size=abc',
+             'test_dataloader.batch_size=abc (an integer expected')):
+        assert run_tool(tool.main, [str(config), str(ckpt), '--work-dir',
+                                    str(work_dir), '--cfg-options',
+                                    option]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith('error: ') and err.count('\n') == 1, err
+        assert expected in err and 'Traceback' not in err
+        assert 'training' not in err
+    assert not work_dir.exists()

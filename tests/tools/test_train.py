@@ -567,3 +567,120 @@ def test_launcher_without_its_environment(tmp_path, hooks_dir, monkeypatch,
     message = str(info.value.code)
     assert f'--launcher {launcher}' in message and how in message
     assert 'RANK' in message or 'SLURM_PROCID' in message
+
+
+# --------------------------------------------------------------------- #
+# i. one run per work dir; option types; copied work dirs; one-line errors
+# --------------------------------------------------------------------- #
+LOCK_MODULE = osp.join(ROOT, 'plugin', 'predrnn', 'utils', 'work_dir_lock.py')
+HOLD_LOCK = f'''
+import importlib.util, sys, time
+spec = importlib.util.spec_from_file_location('lock', {LOCK_MODULE!r})
+lock = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(lock)
+held = lock.lock_work_dir(sys.argv[1])
+print('locked', flush=True)
+time.sleep(120)
+'''
+
+
+def test_a_second_run_in_a_locked_work_dir_is_refused(tmp_path, hooks_dir):
+    """A run holds the work dir (here a process that took the lock as
+    tools/train.py does): a second run refuses, naming it, and changes
+    nothing; once the holder is killed the lock is gone."""
+    import socket
+
+    from predrnn.utils import WorkDirLockedError
+    config = write_config(tmp_path, data_root=tmp_path / 'data', max_iters=1)
+    work_dir = str(tmp_path / 'w')
+    holder = subprocess.Popen([sys.executable, '-c', HOLD_LOCK, work_dir],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'locked'
+        before = work_dir_snapshot(work_dir)
+        with pytest.raises(WorkDirLockedError) as info:
+            train_tool.main([config, '--work-dir', work_dir])
+        message = str(info.value)
+        assert f'pid {holder.pid} on {socket.gethostname()}' in message
+        assert '-c' in message and 'train.lock' in message
+        assert '--work-dir' in message
+        assert work_dir_snapshot(work_dir) == before
+    finally:
+        holder.kill()
+        holder.wait()
+    train_tool.main([config, '--work-dir', work_dir])  # released by the OS
+    assert osp.isfile(osp.join(work_dir, 'iter_1.pth'))
+    with open(osp.join(work_dir, 'train.lock')) as f:
+        assert json.load(f)['pid'] == os.getpid()
+    # and released when a run ends: the same process trains on
+    train_tool.main([config, '--work-dir', work_dir, '--resume',
+                     '--cfg-options', 'train_cfg.max_iters=2'])
+    assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+
+
+def test_cfg_option_of_the_wrong_type(tmp_path, hooks_dir):
+    config = write_config(tmp_path, data_root=tmp_path / 'data')
+    with pytest.raises(ValueError, match=r'train_cfg.max_iters=abc \(an '
+                       r'integer expected: the config has 2\)'):
+        train_tool.main([config, '--work-dir', str(tmp_path / 'w'),
+                         '--cfg-options', 'train_cfg.max_iters=abc'])
+    assert not (tmp_path / 'w').exists()
+
+
+def test_resume_in_a_copied_work_dir_uses_its_own_checkpoint(tmp_path,
+                                                             hooks_dir):
+    """last_checkpoint holds the original's absolute path: the copy
+    resumes from its own file of that name, and says so."""
+    import shutil
+    config = write_config(tmp_path, data_root=tmp_path / 'data', max_iters=1)
+    original, copy = str(tmp_path / 'w'), str(tmp_path / 'copy')
+    train_tool.main([config, '--work-dir', original])
+    shutil.copytree(original, copy)
+    shutil.rmtree(original)
+    runner = train_tool.main([config, '--work-dir', copy, '--resume',
+                              '--cfg-options', 'train_cfg.max_iters=2'])
+    assert runner.iter == 2 and not osp.exists(original)
+    log = read_log(copy)
+    assert 'outside this work dir' in log
+    assert f'resuming from its own {osp.join(copy, "iter_1.pth")}' in log
+
+
+def test_tool_errors_are_one_line_without_traceback(tmp_path, hooks_dir,
+                                                    capsys, monkeypatch):
+    from predrnn.utils.cli import run_tool
+    config = write_config(tmp_path, data_root=tmp_path / 'data', max_iters=1)
+    work_dir = str(tmp_path / 'w')
+    train_tool.main([config, '--work-dir', work_dir])
+    capsys.readouterr()
+    monkeypatch.delenv('PREDRNN_DEBUG', raising=False)
+    assert run_tool(train_tool.main, [config, '--work-dir', work_dir]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and err.count('\n') == 1
+    assert 'iter_1.pth' in err and '--resume' in err
+    assert 'Traceback' not in err and '--debug' in err
+    # misspelled arguments: several lines of the message, one line here
+    assert run_tool(train_tool.main, [
+        config, '--work-dir', str(tmp_path / 'w2'), '--cfg-options',
+        'optim_wrapper.optimizer.lrr=0.1']) == 1
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'optim_wrapper.optimizer.lrr' in err
+    # --debug or PREDRNN_DEBUG=1: the exception itself, with its traceback
+    with pytest.raises(FileExistsError):
+        run_tool(train_tool.main, [config, '--work-dir', work_dir, '--debug'])
+    monkeypatch.setenv('PREDRNN_DEBUG', '1')
+    with pytest.raises(FileExistsError):
+        run_tool(train_tool.main, [config, '--work-dir', work_dir])
+
+
+def test_work_dir_under_a_file_is_one_line(tmp_path, hooks_dir, capsys,
+                                          monkeypatch):
+    from predrnn.utils.cli import run_tool
+    monkeypatch.delenv('PREDRNN_DEBUG', raising=False)
+    config = write_config(tmp_path, data_root=tmp_path / 'data', max_iters=1)
+    (tmp_path / 'file').write_text('mine')
+    work_dir = str(tmp_path / 'file' / 'w')
+    assert run_tool(train_tool.main, [config, '--work-dir', work_dir]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and err.count('\n') == 1, err
+    assert work_dir in err and 'Not a directory' in err
+    assert (tmp_path / 'file').read_text() == 'mine'

@@ -1,14 +1,20 @@
 """Write observed and forecast frames in the data's units: arrays (``.npy``)
 and pictures (PNG frames and strip, GIF, MP4).
 
+Each clip's folder lists what was written in :data:`MANIFEST`; a rerun
+replaces or removes only those files and refuses to overwrite any other.
+
 Arrays hold the data units unchanged (float32, predictions not clipped).
 Pictures map the display range (:func:`display_range`) to black..white,
 clipping what lies outside; frames of 1 channel are grey, 3 channels RGB,
 any other number shows channel 0 in grey.
 """
+import io
+import json
 import os
 import os.path as osp
-from typing import Optional, Sequence, Tuple
+import re
+from typing import List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -18,6 +24,12 @@ from predrnn.visualization.clip_rendering import frames_to_rgb_uint8
 from predrnn.visualization.image_io import write_gif, write_png
 
 FORMATS = ('png', 'gif', 'mp4', 'npy')
+#: In each clip's folder: the files this writer wrote there, the only ones
+#: a later run may replace or remove.
+MANIFEST = '.predict_outputs.json'
+_OWN_NAME = re.compile(r'(observed|forecast)/\d{4}\.png|'
+                       r'(observed|forecast|truth)\.npy|strip\.png|'
+                       r'forecast\.(gif|mp4)')
 _SEP = 2  # white separator between frames, pixels
 
 
@@ -79,28 +91,65 @@ def _animation(observed: np.ndarray, pred: np.ndarray,
     return np.concatenate([right, sep, frames], axis=2)
 
 
-def _remove_stale(out_dir: str, kept: dict, truth_known: bool) -> None:
-    """Outputs of an earlier run into ``out_dir`` that this run does not
-    overwrite (frames past this ``--future``, a ``truth.npy`` of a run with
-    ``--start``) would sit beside the new forecast without matching it:
-    remove them. Only this writer's own names (``NNNN.png``) are touched."""
-    for name, count in kept.items():
-        folder = osp.join(out_dir, name)
-        if not osp.isdir(folder):
-            continue
-        for file in os.listdir(folder):
-            stem, ext = osp.splitext(file)
-            if ext == '.png' and len(stem) == 4 and stem.isdigit() and \
-                    int(stem) >= count:
-                os.remove(osp.join(folder, file))
-    if not truth_known and osp.isfile(osp.join(out_dir, 'truth.npy')):
-        os.remove(osp.join(out_dir, 'truth.npy'))
+def planned_outputs(formats: Sequence[str], observed: int, forecast: int,
+                    truth_known: bool) -> List[str]:
+    """The files (relative to a clip's folder) :func:`write_forecast`
+    writes for these formats and frame counts."""
+    files = []
+    if 'npy' in formats:
+        files += ['observed.npy', 'forecast.npy'] + (
+            ['truth.npy'] if truth_known else [])
+    if 'png' in formats:
+        for name, count in (('observed', observed), ('forecast', forecast)):
+            files += [f'{name}/{t:04d}.png' for t in range(count)]
+        files.append('strip.png')
+    files += [f'forecast.{ext}' for ext in ('gif', 'mp4') if ext in formats]
+    return files
+
+
+def _read_manifest(out_dir: str) -> List[str]:
+    path = osp.join(out_dir, MANIFEST)
+    if not osp.isfile(path):
+        return []
+    try:
+        with open(path) as f:
+            files = json.load(f)['files']
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(
+            f'{path} is not the list of outputs this tool writes (damaged '
+            'or edited); remove it, or write to another --out-dir.') from None
+    return [f for f in files if isinstance(f, str)]
+
+
+def _write_manifest(out_dir: str, files: Sequence[str]) -> None:
+    with atomic_write(osp.join(out_dir, MANIFEST)) as tmp:
+        with open(tmp, 'w') as f:
+            json.dump(dict(files=sorted(set(files))), f, indent=1)
+
+
+def _check_no_clash(out_dir: str, planned: Sequence[str],
+                    ours: Sequence[str]) -> None:
+    """Refuse to overwrite files in ``out_dir`` that this writer did not
+    write (they are not in its manifest)."""
+    ours = set(ours)
+    clash = [f for f in planned
+             if f not in ours and osp.lexists(osp.join(out_dir, f))]
+    if clash:
+        more = f' and {len(clash) - 3} more' if len(clash) > 3 else ''
+        raise FileExistsError(
+            f'{out_dir} holds {", ".join(clash[:3])}{more}, which this tool '
+            f'did not write (they are not in its {MANIFEST}); nothing was '
+            'changed. Write to another --out-dir, or move them away.')
 
 
 def _save_npy(path: str, array: np.ndarray) -> None:
+    """``np.save`` through memory: a failed ``write`` then reports its
+    cause (numpy's own file writes only say how much was written)."""
+    buffer = io.BytesIO()
+    np.save(buffer, array)
     with atomic_write(path) as tmp:
         with open(tmp, 'wb') as f:
-            np.save(f, array)
+            f.write(buffer.getbuffer())
 
 
 def write_forecast(out_dir: str, observed: np.ndarray, pred: np.ndarray,
@@ -125,9 +174,14 @@ def write_forecast(out_dir: str, observed: np.ndarray, pred: np.ndarray,
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f'Unknown formats {unknown}; use {FORMATS}.')
+    planned = planned_outputs(formats, len(observed), len(pred),
+                              truth is not None)
+    previous = _read_manifest(out_dir)
+    _check_no_clash(out_dir, planned, previous)
     os.makedirs(out_dir, exist_ok=True)
-    _remove_stale(out_dir, dict(observed=len(observed), forecast=len(pred)),
-                  truth is not None)
+    # recorded before writing: a run killed half-way leaves only files
+    # the next run knows as its own
+    _write_manifest(out_dir, list(previous) + planned)
     written = []
     if 'npy' in formats:
         arrays = dict(observed=observed, forecast=pred, truth=truth)
@@ -137,6 +191,8 @@ def write_forecast(out_dir: str, observed: np.ndarray, pred: np.ndarray,
                 _save_npy(path, np.asarray(array, np.float32))
                 written.append(path)
     if not set(formats) & {'png', 'gif', 'mp4'}:
+        _remove_stale(out_dir, set(previous) - set(planned))
+        _write_manifest(out_dir, planned)
         return written
     value_range = display_range(normalization, observed)
     obs_rgb, pred_rgb = to_rgb(observed, value_range), to_rgb(pred,
@@ -157,4 +213,19 @@ def write_forecast(out_dir: str, observed: np.ndarray, pred: np.ndarray,
     if 'mp4' in formats:
         written.append(write_video(osp.join(out_dir, 'forecast.mp4'),
                                    animation, fps))
+    _remove_stale(out_dir, set(previous) - set(planned))
+    _write_manifest(out_dir, planned)
     return written
+
+
+def _remove_stale(out_dir: str, stale: Set[str]) -> None:
+    """Remove outputs of an earlier run that this one did not write again
+    (frames past this ``--future``, a ``truth.npy`` of a run with
+    ``--start``): they would sit beside the new forecast without matching
+    it. Only files listed in the manifest, i.e. written by this writer."""
+    for name in sorted(stale):
+        if not _OWN_NAME.fullmatch(name):  # an edited manifest
+            continue
+        path = osp.join(out_dir, name)
+        if osp.isfile(path) and not osp.islink(path):
+            os.remove(path)

@@ -208,8 +208,9 @@ class SequenceDataset(Dataset):
                 f'No window of {self.num_frames} frames (in_frames + '
                 f'out_frames, after frame_stride={self.frame_stride}) fits '
                 f'in split {self.split!r} ({lengths or "no sequence"}). Use '
-                'longer sequences, fewer frames, a smaller frame_stride, '
-                "other split_ratios or split_by='time'.")
+                'longer sequences, fewer frames, a smaller frame_stride'
+                + (', or other split_ratios.' if self.split_by == 'time' else
+                   ", other split_ratios or split_by='time'."))
         if short:
             print_log(
                 f'SequenceDataset[{self.split}]: {len(short)} sequence(s) '

@@ -18,7 +18,8 @@ from .checkpoint_check_hook import CheckpointCheckHook
 from .data_normalization_hook import DataNormalizationHook
 from .finite_best_checkpoint_hook import FiniteBestCheckpointHook
 from .finite_loss import check_finite_losses
-from .finite_weights import check_finite_weights, nonfinite_tensors
+from .finite_weights import (LAST_FINITE_CHECKPOINT, check_finite_weights,
+                             nonfinite_tensors)
 from .frame_size_check import (FrameSizeCheckHook, checkpoint_frame_size,
                                dataset_frame_size)
 from .iteration_seed_hook import IterationSeedHook, iteration_seed
@@ -39,7 +40,8 @@ __all__ = [
     'DataNormalizationHook', 'FrameSizeCheckHook', 'checkpoint_frame_size',
     'dataset_frame_size',
     'SAFE_ATTRIBUTES', 'register_safe_globals', 'safe_globals_list',
-    'check_finite_weights', 'nonfinite_tensors', 'CheckpointError',
+    'LAST_FINITE_CHECKPOINT', 'check_finite_weights', 'nonfinite_tensors',
+    'CheckpointError',
     'CorruptCheckpointError', 'NonFiniteCheckpointError',
     'NotACheckpointError', 'UnsafeCheckpointError', 'inspect_checkpoint',
     'load_checkpoint_safely', 'TIMM_OPTIMIZERS', 'register_timm_optimizers'

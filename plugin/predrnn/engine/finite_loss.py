@@ -10,7 +10,10 @@ with any optim wrapper, and it names the offending loss terms.
 
 The error is a :class:`FloatingPointError`; it propagates out of
 ``Runner.train()``, so no hook of that iteration runs and ``CheckpointHook``
-writes nothing for it: the last checkpoint on disk is the last good one.
+writes nothing for it. The message names the last checkpoint
+``FiniteBestCheckpointHook`` saved after checking its weights finite (a
+finite loss can still give a non-finite update; that hook refuses to save
+such weights).
 """
 import math
 from typing import Any, Mapping, Optional
@@ -40,6 +43,19 @@ def _format(value: Any) -> str:
         return str(value.item()) if value.numel() == 1 else (
             f'tensor of shape {tuple(value.shape)} with non-finite values')
     return str(value)
+
+
+def _last_good_checkpoint() -> str:
+    """Which checkpoint to resume, as far as this run knows."""
+    from .finite_weights import LAST_FINITE_CHECKPOINT
+    hub = MessageHub.get_current_instance()
+    last = hub.get_info(LAST_FINITE_CHECKPOINT)
+    if last:
+        return (f'The last checkpoint saved with finite weights is {last} '
+                '(checked before it was written).')
+    return ('This run saved no checkpoint checked finite (the default '
+            "runtime's FiniteBestCheckpointHook checks each before writing "
+            'it).')
 
 
 def check_finite_losses(log_vars: Mapping[str, Any],
@@ -76,8 +92,8 @@ def check_finite_losses(log_vars: Mapping[str, Any],
     losses = ', '.join(f'{name}={_format(value)}'
                        for name, value in bad.items())
     stopped = ("Training stopped before this iteration's parameter update "
-               'and before any checkpoint of it was written, so the last '
-               'saved checkpoint is the last good one.')
+               'and before any checkpoint of it was written. '
+               + _last_good_checkpoint())
     raise FloatingPointError(
         f'Non-finite loss {where}: {losses}. {stopped} Try a lower learning '
         'rate, gradient clipping (optim_wrapper.clip_grad) or float32 '

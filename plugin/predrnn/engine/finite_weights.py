@@ -19,7 +19,12 @@ import torch
 
 from .checkpoint_errors import NonFiniteCheckpointError, checkpoints_in
 
-__all__ = ['nonfinite_tensors', 'check_finite_weights']
+__all__ = ['LAST_FINITE_CHECKPOINT', 'nonfinite_tensors',
+           'check_finite_weights']
+
+#: Message-hub key of the last checkpoint saved after its weights were
+#: checked finite (set by ``FiniteBestCheckpointHook``).
+LAST_FINITE_CHECKPOINT = 'last_finite_checkpoint'
 
 _SHOWN = 10
 
@@ -56,6 +61,18 @@ def nonfinite_tensors(obj: Any,
     return bad
 
 
+def _is_checkpoint(path: str) -> bool:
+    """Whether ``path`` is a file the plugin would load (its structure is
+    read, not its tensors: directories, empty, damaged or unsafe files are
+    not suggested)."""
+    from .safe_checkpoint import inspect_checkpoint
+    try:
+        inspect_checkpoint(path)
+    except Exception:  # noqa: BLE001 - any refusal
+        return False
+    return True
+
+
 def check_finite_weights(checkpoint: Any, path: str) -> None:
     """Raise if any tensor of ``checkpoint`` (loaded from ``path``) has NaN
     or Inf values.
@@ -76,7 +93,7 @@ def check_finite_weights(checkpoint: Any, path: str) -> None:
     if len(bad) > _SHOWN:
         names += f' and {len(bad) - _SHOWN} more'
     others = [p for p in checkpoints_in(osp.dirname(osp.abspath(path)))
-              if osp.abspath(p) != osp.abspath(path)]
+              if osp.abspath(p) != osp.abspath(path) and _is_checkpoint(p)]
     hint = (' Checkpoints beside it: ' + ', '.join(
         osp.basename(p) for p in others) + '.') if others else ''
     raise NonFiniteCheckpointError(

@@ -15,6 +15,7 @@ The temporary file is created with the permissions a plain ``open(path,
 could read one written by mmengine's ``LocalBackend`` (a shared work dir).
 """
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -43,11 +44,26 @@ def atomic_write(path: 'str | os.PathLike',
         raise FileExistsError(f'{path} already exists; refusing to overwrite '
                               'it')
     folder = os.path.dirname(path) or '.'
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        # makedirs would say 'File exists'
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR),
+                                 folder)
     os.makedirs(folder, exist_ok=True)
     tmp = _create_temporary(folder, os.path.basename(path))
     try:
-        yield tmp
-        _fsync(tmp)
+        try:
+            yield tmp
+            _fsync(tmp)
+        except OSError as error:
+            if error.filename is not None:
+                raise
+            if error.errno is None:  # numpy's short write, and the like
+                raise OSError(
+                    f'{path}: the write stopped short ({error}): the disk '
+                    'is full, a quota or a file-size limit (ulimit -f) is '
+                    'reached; free space or write elsewhere.') from error
+            # a failed write() names no file (ENOSPC, EFBIG): name it
+            raise OSError(error.errno, error.strerror, path) from error
         if not overwrite and os.path.lexists(path):
             raise FileExistsError(f'{path} appeared while it was being '
                                   'written; refusing to overwrite it')

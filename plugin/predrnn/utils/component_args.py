@@ -212,6 +212,6 @@ def check_component_arguments(cfg: Config) -> None:
                 for message in _problems(section, registry, path, scope)]
     if problems:
         raise TypeError(
-            'Unknown argument(s) in the config, found before training '
-            'started:\n  ' + '\n  '.join(problems) + '\nFix the spelling in '
+            'Unknown argument(s) in the config, found before anything was '
+            'built:\n  ' + '\n  '.join(problems) + '\nFix the spelling in '
             'the config or in --cfg-options.')

@@ -121,3 +121,49 @@ def check_normalization_hook(cfg: Config) -> None:
         'train on wrongly scaled values. Add custom_hooks = '
         "[dict(type='DataNormalizationHook')] (configs/_base_/datasets/"
         'own_sequences.py does), or inherit that base config.')
+
+
+_MISSING = object()
+
+
+def _lookup(cfg: Config, dotted: str):
+    """The config's value at ``a.b.0.c`` (``_MISSING`` where absent)."""
+    node = cfg
+    for part in dotted.split('.'):
+        if isinstance(node, (list, tuple)) and part.isdigit() and int(
+                part) < len(node):
+            node = node[int(part)]
+        elif hasattr(node, 'get') and part in node:
+            node = node[part]
+        else:
+            return _MISSING
+    return node
+
+
+def check_option_types(cfg: Config, options: dict) -> None:
+    """Refuse a ``--cfg-options`` value that is text where the config holds
+    a number or a boolean (``train_cfg.max_iters=abc``): mmengine would
+    take the text and fail far from the option, or compare it with numbers.
+
+    Args:
+        cfg (Config): The config before the options are merged.
+        options (dict): Dotted key to value, as ``DictAction`` parsed them.
+    """
+    problems = []
+    for key, value in (options or {}).items():
+        old = _lookup(cfg, key)
+        if old is _MISSING or old is None or not isinstance(value, str):
+            continue
+        if isinstance(old, bool):
+            expected = 'True or False'
+        elif isinstance(old, int):
+            expected = 'an integer'
+        elif isinstance(old, float):
+            expected = 'a number'
+        else:
+            continue
+        problems.append(f'{key}={value} ({expected} expected: the config '
+                        f'has {old!r})')
+    if problems:
+        raise ValueError('--cfg-options: ' + '; '.join(problems) +
+                         '. Give a value of that type.')

@@ -1,10 +1,16 @@
-"""Write RGB images and animated GIFs with Pillow (a matplotlib dependency)."""
+"""Write RGB images and animated GIFs with Pillow (a matplotlib dependency).
+
+Both are written atomically (:func:`~predrnn.utils.atomic_write`): a full
+disk or a kill never leaves a truncated picture under its name.
+"""
 import os
 import os.path as osp
 from typing import Sequence
 
 import numpy as np
 from PIL import Image
+
+from predrnn.utils import atomic_write
 
 
 def _make_parent(out_file: str) -> None:
@@ -23,7 +29,8 @@ def write_png(image: np.ndarray, out_file: str) -> str:
         str: ``out_file``.
     """
     _make_parent(out_file)
-    Image.fromarray(image).save(out_file, format='PNG')
+    with atomic_write(out_file) as tmp:
+        Image.fromarray(image).save(tmp, format='PNG')
     return out_file
 
 
@@ -43,11 +50,12 @@ def write_gif(frames: Sequence[np.ndarray], out_file: str,
         raise ValueError('write_gif needs at least one frame')
     _make_parent(out_file)
     images = [Image.fromarray(frame) for frame in frames]
-    images[0].save(
-        out_file,
-        format='GIF',
-        save_all=True,
-        append_images=images[1:],
-        duration=int(round(1000.0 / fps)),
-        loop=0)
+    with atomic_write(out_file) as tmp:
+        images[0].save(
+            tmp,
+            format='GIF',
+            save_all=True,
+            append_images=images[1:],
+            duration=int(round(1000.0 / fps)),
+            loop=0)
     return out_file

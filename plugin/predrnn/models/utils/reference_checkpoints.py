@@ -189,5 +189,5 @@ def describe_mismatch(model: NetHyperParams, ckpt: NetHyperParams,
         return None
     return ('The checkpoint was trained with other model hyperparameters '
             'than the config:\n  ' + '\n  '.join(lines) +
-            '\nEdit the model config (or --cfg-options) to match the '
-            'checkpoint.')
+            '\nEdit the model config to match the checkpoint (tools/train.py '
+            'and tools/test.py also take --cfg-options model.KEY=VALUE).')
