@@ -290,9 +290,9 @@ def test_reverse_input_doubles_the_batch(monkeypatch):
     seen = []
     orig = model.net.forward
 
-    def spy(frames, gt_mask, return_decouple_loss=False):
+    def spy(frames, gt_mask, **kwargs):
         seen.append((frames.clone(), gt_mask.clone()))
-        return orig(frames, gt_mask, return_decouple_loss)
+        return orig(frames, gt_mask, **kwargs)
 
     monkeypatch.setattr(model.net, 'forward', spy)
     patched = ref_patch(_clip(seed=11), P)

@@ -2,8 +2,8 @@
 
 The recurrent core is length-agnostic: for ``future`` frames beyond the
 trained ``out_frames`` it keeps feeding its own predictions (the decoder
-steps of the inference mask, SPEC section 5). Quality degrades past the
-trained horizon: errors compound and predictions blur (README).
+steps of the inference mask). Quality degrades past the trained horizon:
+errors compound and predictions blur (README).
 """
 import json
 import os.path as osp
@@ -16,17 +16,13 @@ from mmengine.registry import init_default_scope
 from predrnn.engine import load_checkpoint_safely
 from predrnn.engine.data_normalization_hook import (FILE_NAME,
                                                     checkpoint_normalization)
-from predrnn.models.curricula import inference_mask
-from predrnn.models.utils import (check_patchable, patch_frames,
-                                  unpatch_frames)
 from predrnn.registry import MODELS
-from .conditioned_forecast import run_core
 
 
-@torch.no_grad()
 def forecast(model, observed: torch.Tensor, future: int,
              conditions: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """Predict ``future`` frames after ``observed``.
+    """Predict ``future`` frames after ``observed``: the model's own
+    :meth:`~predrnn.models.PredRNN.forecast` (data units in and out).
 
     Args:
         model: A :class:`~predrnn.models.PredRNN` (or v2) in eval mode; its
@@ -41,46 +37,9 @@ def forecast(model, observed: torch.Tensor, future: int,
 
     Returns:
         torch.Tensor: float32 ``(B, future, C, H, W)`` in data units, not
-        clipped. Without a normalisation, uint8 input gives 0..255 and
-        float input (taken as it is, in [0, 1]) gives the model's [0, 1].
+        clipped.
     """
-    in_frames = model.in_frames
-    if observed.dim() != 5:
-        raise ValueError(f'observed must be (B, T, C, H, W), got shape '
-                         f'{tuple(observed.shape)}')
-    if observed.shape[1] < in_frames:
-        raise ValueError(f'{observed.shape[1]} frames given; the model needs '
-                         f'in_frames = {in_frames} observed frames.')
-    if observed.shape[2] != model.frame_channels:
-        raise ValueError(
-            f'The input has {observed.shape[2]} channels but the model was '
-            f'trained on {model.frame_channels}; convert the input (color='
-            "'rgb' or 'gray') or use a matching checkpoint.")
-    if future < 1:
-        raise ValueError(f'future must be >= 1, got {future}')
-    size = tuple(observed.shape[-2:])
-    trained = tuple(getattr(model, 'frame_size', None) or ())
-    if trained and size != trained and any(
-            isinstance(m, torch.nn.LayerNorm) for m in model.modules()):
-        raise ValueError(
-            f'The input frames are {size[0]}x{size[1]} but the model '
-            f'(layer_norm) was built for {trained[0]}x{trained[1]}; set '
-            f"resize={trained} on the config's test dataset (tools/"
-            'predict.py applies it) or resize the input.')
-    pre = model.data_preprocessor
-    check_patchable(observed.shape[-2], observed.shape[-1], pre.patch_size)
-    device = next(model.parameters()).device
-    frames = pre.normalize(observed[:, -in_frames:].to(device))
-    patched = patch_frames(frames, pre.patch_size)
-    pad = patched.new_zeros(patched.shape[0], future, *patched.shape[2:])
-    clip = torch.cat([patched, pad], dim=1)
-    total = in_frames + future
-    mask = inference_mask(clip.shape[0], in_frames, total, device)
-    preds = run_core(model, clip, mask, conditions)[:, in_frames - 1:]
-    frames = unpatch_frames(preds, pre.patch_size)
-    if pre.normalization is None and observed.is_floating_point():
-        return frames.float()  # the input's units are the model's
-    return pre.denormalize(frames)
+    return model.forecast(observed, future, conditions)
 
 
 def normalization_of(cfg: Config, checkpoint: dict,
