@@ -6,7 +6,7 @@ import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseDataPreprocessor
 
-from predrnn.datasets.normalization import expand, resolve
+from predrnn.utils.normalization import expand, resolve
 from predrnn.registry import MODELS
 from ..utils import check_patchable, patch_frames
 
@@ -28,7 +28,7 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
     With a normalisation (declared here, or set from the dataset's
     ``metainfo['normalization']`` by :class:`~predrnn.engine.
     DataNormalizationHook`), any dtype becomes ``(x - offset) / scale`` per
-    channel; see :mod:`predrnn.datasets.normalization`. Data outside a
+    channel; see :mod:`predrnn.utils.normalization`. Data outside a
     declared ``kind='range'`` is refused with the observed range. Data
     outside the training split's range under ``kind='minmax'`` is taken
     (later data may legitimately exceed it; the model extrapolates) with

@@ -17,10 +17,9 @@ from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 
 from predrnn.engine.finite_loss import check_finite_losses
-from predrnn.engine.iteration_seed_hook import CURRICULUM_SEED_KEY
 from predrnn.registry import MODELS, SCOPE
-from ..curricula import (BaseCurriculum, clip_seeds, global_batch_positions,
-                         inference_mask)
+from ..curricula import (CURRICULUM_SEED_KEY, BaseCurriculum, clip_seeds,
+                         global_batch_positions, inference_mask)
 from ..utils import (CheckpointFormatError, check_patchable,
                      describe_mismatch, infer_hyperparams, patch_frames,
                      patched_shape, unpatch_frames)
