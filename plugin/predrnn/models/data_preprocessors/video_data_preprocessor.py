@@ -23,7 +23,7 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
     preprocessor scales them by 1/255 on the target device; floating-point
     clips must already be in [0, 1]. Anything else (floats in 0..255, other
     integer types) is refused with the observed range and the fix, rather
-    than training silently at a wrong scale (issue 9 item 7).
+    than training silently at a wrong scale.
 
     With a normalisation (declared here, or set from the dataset's
     ``metainfo['normalization']`` by :class:`~predrnn.engine.
@@ -36,7 +36,8 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
     a test set on another scale does not go unnoticed.
 
     Args:
-        patch_size (int): ``p`` of SPEC section 1. Defaults to 4.
+        patch_size (int): ``p``, side of the square patches folded into channels
+            (:mod:`predrnn.models.utils.patching`). Defaults to 4.
         non_blocking (bool): Asynchronous host-to-device copies.
             Defaults to True.
         normalization (dict, optional): Declared or resolved normalisation.

@@ -1,5 +1,5 @@
 """Condition-steered PredRNN-V2 core: the authors' action-conditioned network
-(Wang et al., TPAMI 2022, Sec. 5.4; SPEC section 10) and an additive
+(Wang et al., TPAMI 2022, Sec. 5.4) and an additive
 variant.
 
 Every step ``t`` reads the frame input (ground truth or the previous
