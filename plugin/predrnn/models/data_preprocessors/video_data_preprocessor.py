@@ -36,8 +36,8 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
     a test set on another scale does not go unnoticed.
 
     Args:
-        patch_size (int): ``p``, side of the square patches folded into channels
-            (:mod:`predrnn.models.utils.patching`). Defaults to 4.
+        patch_size (int): ``p``, side of the square patches folded into
+            channels (:mod:`predrnn.models.utils.patching`). Defaults to 4.
         non_blocking (bool): Asynchronous host-to-device copies.
             Defaults to True.
         normalization (dict, optional): Declared or resolved normalisation.

@@ -4,10 +4,10 @@ variant.
 
 Every step ``t`` reads the frame input (ground truth or the previous
 prediction, as in :class:`PredRNNNet`, whose rollout it shares) and the
-condition of that step, ``A`` numbers tiled over the patched frame's grid (``A`` channels). Conditions follow the
-BAIR convention: ``conditions[:, t]`` is what acts between frames ``t`` and
-``t + 1`` (the action taken at frame ``t``), so the condition of the last
-frame is never read.
+condition of that step, ``A`` numbers tiled over the patched frame's grid
+(``A`` channels). Conditions follow the BAIR convention: ``conditions[:,
+t]`` is what acts between frames ``t`` and ``t + 1`` (the action taken at
+frame ``t``), so the condition of the last frame is never read.
 
 Two fusions (``fusion``):
 
