@@ -18,7 +18,8 @@ CONFIGS = osp.join(ROOT, 'configs', 'action')
 def test_bair_recipe_is_the_authors_network(tmp_path):
     cfg = Config.fromfile(osp.join(CONFIGS, 'predrnnv2_bair.py'))
     model = MODELS.build(cfg.model)
-    state = {k[len('net.'):]: v for k, v in model.state_dict().items()}
+    state = {k[len('net.'):]: v for k, v in model.state_dict().items()
+             if k.startswith('net.')}
     hp = infer_action_hyperparams(state)
     assert (hp.num_layers, hp.num_hidden, hp.in_channels,
             hp.condition_channels, hp.kernel_size, hp.conv_on_input,

@@ -73,10 +73,20 @@ def normalization_of(cfg: Config, checkpoint: dict,
     return declared
 
 
+def units_of(cfg: Config, checkpoint: dict) -> Optional[str]:
+    """The data's unit name (``'dBZ'``), from the checkpoint's meta or
+    the config's datasets; None when neither names one."""
+    found = [checkpoint_normalization(checkpoint)] + [
+        ((cfg.get(key) or {}).get('dataset') or {}).get('normalization')
+        for key in ('test_dataloader', 'val_dataloader', 'train_dataloader')]
+    return next((n['units'] for n in found if n and n.get('units')), None)
+
+
 def load_forecaster(config: str, checkpoint: str, device: str = 'cpu'
                     ) -> Tuple[torch.nn.Module, Config]:
-    """Build the config's model, load the checkpoint through the plugin's
-    safe loader and set the training normalisation.
+    """Build the config's model and load the checkpoint through the
+    plugin's safe loader: weights and the training normalisation (for a
+    checkpoint from before the weights carried it: :func:`normalization_of`).
 
     Returns:
         tuple: The model (eval mode, on ``device``) and the config.
@@ -88,6 +98,11 @@ def load_forecaster(config: str, checkpoint: str, device: str = 'cpu'
     weights = state.get('state_dict', state) if isinstance(state,
                                                            dict) else state
     model.load_state_dict(weights, strict=True)
-    model.data_preprocessor.set_normalization(
-        normalization_of(cfg, state, checkpoint))
+    pre = model.data_preprocessor
+    if 'data_preprocessor.kind' not in weights:
+        # written before the weights carried the normalisation
+        pre.set_normalization(normalization_of(cfg, state, checkpoint))
+    elif pre.normalization is not None:
+        # the unit's name is a label, not state: the run's record or config
+        pre.normalization['units'] = units_of(cfg, state)
     return model.to(device).eval(), cfg

@@ -64,11 +64,11 @@ BACKBONE_KEYS = ('num_layers', 'num_hidden', 'kernel_size', 'layer_norm',
 
 def backbone_config(backbone: Optional[dict], default_type: str,
                     **flat: Any) -> dict:
-    """The backbone config: ``backbone`` (default ``dict(type=
-    default_type)``) with the flat keys of older configs that are not None
-    merged in (they win: a config inheriting the backbone form may still
-    override ``num_hidden`` the old way)."""
-    cfg = dict(type=default_type) if backbone is None else dict(backbone)
+    """The backbone config: ``backbone`` (its ``type`` defaults to
+    ``default_type``) with the flat keys of older configs that are not
+    None merged in (they win: a config inheriting the backbone form may
+    still override ``num_hidden`` the old way)."""
+    cfg = {'type': default_type, **(backbone or {})}
     cfg.update({k: v for k, v in flat.items() if v is not None})
     return cfg
 
@@ -146,6 +146,7 @@ class PredRNN(BaseModel):
         self.in_frames, self.out_frames = in_frames, out_frames
         self.frame_channels = frame_channels
         self.patch_size = self.data_preprocessor.patch_size
+        self.data_preprocessor.reserve_channels(frame_channels)
         self.frame_size = frame_size
         self.net = self.build_backbone(backbone_config(
             backbone, self.default_backbone, num_layers=num_layers,
