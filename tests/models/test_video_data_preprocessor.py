@@ -241,6 +241,13 @@ def test_normalization_is_saved_and_loaded_with_the_weights(tmp_path):
     assert fresh.data_preprocessor.normalization is None
 
 
+def test_an_unknown_normalization_kind_is_refused_on_load():
+    state = _model().state_dict()
+    state['data_preprocessor.kind'] = torch.tensor(7.)
+    with pytest.raises(RuntimeError, match='kind: 7.0 is no normalisation'):
+        _model().load_state_dict(state)
+
+
 def test_older_checkpoints_keep_the_configured_normalization():
     """Weights without the normalisation (older checkpoints, converted
     reference checkpoints) load, strictly too, and leave the config's."""

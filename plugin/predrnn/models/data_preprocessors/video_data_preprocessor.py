@@ -30,7 +30,8 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
     With a normalisation (declared here, or set from the dataset's
     ``metainfo['normalization']`` by :class:`~predrnn.engine.
     DataNormalizationHook`), any dtype becomes ``(x - offset) / scale`` per
-    channel; see :mod:`predrnn.utils.normalization`. Data outside a
+    channel; see :mod:`predrnn.utils.normalization`. The normalisation is
+    held in buffers, saved and loaded with the weights. Data outside a
     declared ``kind='range'`` is refused with the observed range. Data
     outside the training split's range under ``kind='minmax'`` is taken
     (later data may legitimately exceed it; the model extrapolates) with
@@ -63,10 +64,11 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
         self.normalization: Optional[dict] = None
         self._warned_minmax = False
         # The normalisation is state of the model, saved and loaded with
-        # the weights: ``kind`` (an index of KINDS, 0 for none), per-channel
+        # the weights: ``kind`` (an index of KIND_CODES, 0 for none; a
+        # float like every other tensor of the state), per-channel
         # ``scale`` and ``offset`` (data = normalised * scale + offset) and
         # ``data_range`` ([lo, hi], zeros when unknown).
-        self.register_buffer('kind', torch.tensor(0))
+        self.register_buffer('kind', torch.tensor(0.))
         self.register_buffer('scale', torch.ones(1))
         self.register_buffer('offset', torch.zeros(1))
         self.register_buffer('data_range', torch.zeros(2))
@@ -94,7 +96,7 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
             scale = expand(scale, self.channels, 'scale')
             offset = expand(offset, self.channels, 'offset')
         device = self.scale.device
-        self.kind = torch.tensor(KIND_CODES.index(norm['kind']),
+        self.kind = torch.tensor(float(KIND_CODES.index(norm['kind'])),
                                  device=device)
         self.scale = torch.tensor(scale, device=device)
         self.offset = torch.tensor(offset, device=device)
@@ -113,10 +115,11 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
             return
         kind, scale, offset, data_range = (state_dict[prefix + name]
                                            for name in names)
-        code = int(kind)
-        if not 0 <= code < len(KIND_CODES):
-            error_msgs.append(f'{prefix}kind: {code} is no normalisation '
-                              f'kind (0 .. {len(KIND_CODES) - 1}).')
+        code = round(float(kind))
+        if code != float(kind) or not 0 <= code < len(KIND_CODES):
+            error_msgs.append(f'{prefix}kind: {float(kind)} is no '
+                              f'normalisation kind (0 .. '
+                              f'{len(KIND_CODES) - 1}).')
             return
         if code == 0:
             self.set_normalization(None)
