@@ -18,7 +18,8 @@ CONFIGS = osp.join(ROOT, 'configs', 'action')
 def test_bair_recipe_is_the_authors_network(tmp_path):
     cfg = Config.fromfile(osp.join(CONFIGS, 'predrnnv2_bair.py'))
     model = MODELS.build(cfg.model)
-    state = {k[len('net.'):]: v for k, v in model.state_dict().items()}
+    state = {k[len('net.'):]: v for k, v in model.state_dict().items()
+             if k.startswith('net.')}
     hp = infer_action_hyperparams(state)
     assert (hp.num_layers, hp.num_hidden, hp.in_channels,
             hp.condition_channels, hp.kernel_size, hp.conv_on_input,
@@ -48,11 +49,17 @@ def test_mmnist_demo_pair_differs_only_in_conditioning():
     assert uncond.val_dataloader == cond.val_dataloader
     assert uncond.train_cfg == cond.train_cfg
     assert uncond.optim_wrapper == cond.optim_wrapper
-    for key in ('in_frames', 'out_frames', 'num_layers', 'num_hidden',
-                'kernel_size', 'beta', 'sampling'):
+    for key in ('type', 'in_frames', 'out_frames', 'beta', 'sampling'):
         assert uncond.model[key] == cond.model[key], key
-    assert cond.model.type == 'ActionCondPredRNNv2'
-    assert uncond.model.type == 'PredRNNv2'
-    assert additive.model.fusion == 'additive'
-    assert cond.model.condition_channels == 2 * (
+    for key in ('num_layers', 'num_hidden', 'kernel_size'):
+        assert uncond.model.backbone[key] == cond.model.backbone[key], key
+    assert cond.model.backbone.type == 'ActionPredRNNNet'
+    assert uncond.model.backbone.type == 'PredRNNNet'
+    assert additive.model.backbone.fusion == 'additive'
+    assert cond.model.backbone.condition_channels == 2 * (
         cond.train_dataloader.dataset.num_digits)
+    built = {name: MODELS.build(cfg.model) for name, cfg in (
+        ('cond', cond), ('uncond', uncond), ('additive', additive))}
+    assert built['cond'].condition_channels == 2
+    assert built['additive'].net.fusion == 'additive'
+    assert built['uncond'].condition_channels == 0

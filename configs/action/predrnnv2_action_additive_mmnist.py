@@ -10,4 +10,4 @@
 #   python tools/train.py configs/action/predrnnv2_action_additive_mmnist.py
 _base_ = ['./predrnnv2_action_mmnist.py']
 
-model = dict(fusion='additive')
+model = dict(backbone=dict(fusion='additive'))

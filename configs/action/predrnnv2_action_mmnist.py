@@ -5,8 +5,8 @@
 # per-frame command (one of nine moves, switching with probability 0.5 per
 # frame, independently of the images), so the future motion is not in the
 # observed frames. This model is given the commands (the authors'
-# multiplicative fusion: conv_a of the tiled command gates the hidden path,
-# SPEC section 10); configs/action/predrnnv2_uncond_mmnist.py is the same
+# multiplicative fusion: conv_a of the tiled command gates the hidden path);
+# configs/action/predrnnv2_uncond_mmnist.py is the same
 # network without them, trained the same way. Compare their validation
 # 'mse' with each other and with 'copy_last/mse' (copy the last observed
 # frame), logged next to it. Measured results: BENCHMARKS.md, "Conditioned
@@ -41,16 +41,18 @@ controllable = dict(
     num_digits=num_digits, step_length=0.2, change_prob=0.5)
 
 model = dict(
-    type='ActionCondPredRNNv2',
-    condition_channels=2 * num_digits,  # (u_y, u_x) per digit
-    fusion='multiplicative',
-    conv_on_input=False,
+    type='PredRNNv2',
     in_frames=in_frames,
     out_frames=out_frames,
     frame_channels=1,
-    num_layers=2,
-    num_hidden=32,
-    kernel_size=3,
+    backbone=dict(
+        type='ActionPredRNNNet',
+        condition_channels=2 * num_digits,  # (u_y, u_x) per digit
+        fusion='multiplicative',
+        conv_on_input=False,
+        num_layers=2,
+        num_hidden=32,
+        kernel_size=3),
     beta=0.1,
     sampling=dict(
         type='ReverseScheduledSampling', s1=int(0.3 * max_iters),

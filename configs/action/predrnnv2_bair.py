@@ -1,5 +1,5 @@
 # Action-conditioned PredRNN-V2 on BAIR robot pushing, the authors' model
-# (TPAMI 2022, Sec. 5.4; SPEC section 10).
+# (TPAMI 2022, Sec. 5.4).
 #
 # Data: BAIR is not downloaded by this project. Download softmotion30_44k
 # (TFRecords, see docs/en/datasets.md) and convert it once:
@@ -11,13 +11,13 @@
 # start, as the authors' handler does, and checks that frames and actions
 # agree in clips and length.
 #
-# What it shows: the authors' recipe as SPEC 10 gives it: RGB 64x64, patch
+# What it shows: the authors' recipe as the paper gives it: RGB 64x64, patch
 # 1, 2 observed -> 10 predicted frames in training, 4 x 128 hidden, kernel 5,
 # the stride-2 frame and action encoders with the transposed-convolution
 # decoder and skips (conv_on_input, res_on_conv), multiplicative action
 # fusion (conv_a, cell biases), decoupling loss (beta 0.1) and reverse
 # scheduled sampling (25000, 50000, 2500), Adam 1e-4, 80000 iterations.
-# Batch 16 is our choice (SPEC 10 does not give one). Converted authors'
+# Batch 16 is our choice (the paper does not give one). Converted authors'
 # checkpoints load into this model: tools/convert_checkpoint.py SRC DST
 # --config configs/action/predrnnv2_bair.py.
 #
@@ -38,19 +38,21 @@ bair = dict(
     in_frames=in_frames, out_frames=out_frames, patch_size=1)
 
 model = dict(
-    type='ActionCondPredRNNv2',
-    condition_channels=4,
-    fusion='multiplicative',
-    conv_on_input=True,
-    res_on_conv=True,
-    cell_bias=True,
+    type='PredRNNv2',
     in_frames=in_frames,
     out_frames=out_frames,
     frame_channels=3,
-    num_layers=4,
-    num_hidden=128,
-    kernel_size=5,
-    layer_norm=False,
+    backbone=dict(
+        type='ActionPredRNNNet',
+        condition_channels=4,
+        fusion='multiplicative',
+        conv_on_input=True,
+        res_on_conv=True,
+        cell_bias=True,
+        num_layers=4,
+        num_hidden=128,
+        kernel_size=5,
+        layer_norm=False),
     beta=0.1,
     sampling=dict(
         type='ReverseScheduledSampling', s1=25000, s2=50000, alpha=2500),

@@ -17,9 +17,8 @@ model = dict(
     in_frames={{_base_.in_frames}},
     out_frames={{_base_.out_frames}},
     frame_channels=1,
-    num_layers=2,
-    num_hidden=32,
-    kernel_size=3,
+    backbone=dict(type='PredRNNNet', num_layers=2, num_hidden=32,
+                  kernel_size=3),
     beta=0.1,
     sampling={{_base_.model.sampling}},
     data_preprocessor=dict(type='VideoDataPreprocessor', patch_size=4))

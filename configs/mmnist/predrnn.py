@@ -9,8 +9,9 @@ _base_ = ['./predrnnv2.py']
 model = dict(
     type='PredRNN',
     _delete_=True,
-    in_frames=10, out_frames=10, frame_channels=1, num_layers=4,
-    num_hidden=128, kernel_size=5, layer_norm=False,
+    in_frames=10, out_frames=10, frame_channels=1,
+    backbone=dict(type='PredRNNNet', num_layers=4, num_hidden=128,
+                  kernel_size=5, layer_norm=False),
     reverse_input='two_steps',
     sampling=dict(type='ScheduledSampling', rate=2e-5, stop_iter=50000),
     data_preprocessor=dict(type='VideoDataPreprocessor', patch_size=4))

@@ -38,9 +38,7 @@ val_interval = 500
 model = dict(
     in_frames=in_frames,
     out_frames=out_frames,
-    num_layers=2,
-    num_hidden=32,
-    kernel_size=3,
+    backbone=dict(num_layers=2, num_hidden=32, kernel_size=3),
     reverse_input=False,
     sampling=dict(
         type='ReverseScheduledSampling', s1=int(0.3 * max_iters),

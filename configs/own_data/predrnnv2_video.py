@@ -42,9 +42,7 @@ model = dict(
     in_frames=in_frames,
     out_frames=out_frames,
     frame_channels=3,
-    num_layers=2,
-    num_hidden=32,
-    kernel_size=3,
+    backbone=dict(num_layers=2, num_hidden=32, kernel_size=3),
     sampling=dict(
         type='ReverseScheduledSampling', s1=int(0.3 * max_iters),
         s2=int(0.6 * max_iters), alpha=0.03 * max_iters),

@@ -76,7 +76,8 @@ def test_network_matches_spec_reference(conv_on_input, res_on_conv):
     frames = ref_patch(clips, 2)
     mask = torch.bernoulli(torch.full((2, T_IN + T_OUT - 1), 0.5),
                            generator=torch.Generator().manual_seed(2))
-    preds, loss = model.net(frames, actions, mask, return_decouple_loss=True)
+    preds, loss = model.net(frames, mask, conditions=actions,
+                             return_decouple_loss=True)
     ref_preds, deltas = ref_action_rollout(model.net.state_dict(), frames,
                                            actions, mask, 2, conv_on_input,
                                            res_on_conv)
@@ -157,7 +158,6 @@ def test_missing_conditions_are_named():
 @pytest.mark.parametrize('kw,match', [
     (dict(reverse_input=True), 'reverse_input'),
     (dict(reverse_input='two_steps'), 'reverse_input'),
-    (dict(compile=True), 'compile'),
     (dict(fusion='concat'), 'fusion must be one of'),
     (dict(hidden=7), 'must be even'),
     (dict(conv_on_input=False, res_on_conv=True), 'needs conv_on_input'),
@@ -208,8 +208,8 @@ def test_layer_norm_recurrent_grid():
 def test_network_refuses_bad_width_directly():
     net = ActionPredRNNNet(4, 3, num_hidden=4, num_layers=1, kernel_size=3)
     with pytest.raises(ValueError, match='condition_channels=3'):
-        net(torch.zeros(1, 3, 4, 4, 4), torch.zeros(1, 3, 2),
-            torch.ones(1, 2))
+        net(torch.zeros(1, 3, 4, 4, 4), torch.ones(1, 2),
+            conditions=torch.zeros(1, 3, 2))
 
 
 def test_additive_fusion_matches_spec_reference():
@@ -219,7 +219,7 @@ def test_additive_fusion_matches_spec_reference():
     frames = ref_patch(clips, 2)
     # teacher forcing everywhere: every step reads the true frame
     mask = torch.ones(2, T_IN + T_OUT - 1)
-    preds, _ = model.net(frames, actions, mask)
+    preds, _ = model.net(frames, mask, conditions=actions)
     sd = model.net.state_dict()
     assert sd['cell_list.0.conv_x.0.weight'].shape[1] == 4 + A
     assert sd['cell_list.1.conv_x.0.weight'].shape[1] == 8 + A
@@ -274,5 +274,63 @@ def test_changing_future_actions_changes_only_the_future(fusion,
 def test_network_refuses_a_mask_of_the_wrong_shape():
     net = ActionPredRNNNet(4, 3, num_hidden=4, num_layers=1, kernel_size=3)
     with pytest.raises(ValueError, match=r'gt_mask must have shape'):
-        net(torch.zeros(1, 3, 4, 4, 4), torch.zeros(1, 3, 3),
-            torch.ones(1, 3))
+        net(torch.zeros(1, 3, 4, 4, 4), torch.ones(1, 3),
+            conditions=torch.zeros(1, 3, 3))
+
+
+def test_backbone_form_is_the_flat_form():
+    """PredRNNv2 with an ActionPredRNNNet backbone is ActionCondPredRNNv2:
+    the same parameter names, weights and predictions."""
+    flat = build()
+    torch.manual_seed(0)
+    parts = MODELS.build(dict(
+        type='PredRNNv2', in_frames=T_IN, out_frames=T_OUT,
+        backbone=dict(type='ActionPredRNNNet', condition_channels=A,
+                      num_layers=2, num_hidden=8, kernel_size=3,
+                      conv_on_input=True, res_on_conv=True),
+        data_preprocessor=dict(type='ConditionedVideoDataPreprocessor',
+                               patch_size=2)))
+    assert type(parts.net) is type(flat.net)
+    assert parts.state_dict().keys() == flat.state_dict().keys()
+    randomise(flat.net, seed=4, scale=0.2)
+    parts.load_state_dict(flat.state_dict())
+    clips, actions = batch()
+    data = flat.data_preprocessor(dict(inputs=clips, conditions=actions))
+    assert torch.equal(parts(**data, mode='tensor'),
+                       flat(**data, mode='tensor'))
+
+
+def _training_pass(model, frames, mask, actions):
+    model.zero_grad()
+    preds, cos = model.net(frames, mask, conditions=actions,
+                           return_decouple_loss=True)
+    ((preds - frames[:, 1:]).square().mean() + 0.1 * cos).backward()
+    return preds.detach(), cos.detach(), {
+        n: p.grad.clone() for n, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize('option', [
+    dict(activation_checkpointing=True), dict(channels_last=True),
+    dict(compile=dict(backend='eager'))
+], ids=['checkpointing', 'channels_last', 'compile'])
+@pytest.mark.parametrize('conv_on_input', [True, False])
+def test_rollout_switches_match_eager(option, conv_on_input):
+    """The conditioned backbone shares the plain network's rollout: its
+    memory, layout and compile switches give the eager predictions,
+    decoupling loss and gradients."""
+    kw = dict(conv_on_input=conv_on_input, res_on_conv=conv_on_input)
+    eager, other = build(**kw), build(**kw, **option)
+    for model in (eager, other):
+        randomise(model.net, seed=6, scale=0.2)
+    clips, actions = batch(h=12, w=8)
+    frames = ref_patch(clips, 2)
+    mask = torch.bernoulli(torch.full((2, T_IN + T_OUT - 1), 0.5),
+                           generator=torch.Generator().manual_seed(3))
+    want = _training_pass(eager, frames, mask, actions)
+    got = _training_pass(other, frames, mask, actions)
+    torch.testing.assert_close(got[0], want[0], atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(got[1], want[1], atol=1e-6, rtol=1e-4)
+    for name, grad in want[2].items():
+        assert grad.abs().sum() > 0, name
+        torch.testing.assert_close(got[2][name], grad, atol=1e-5, rtol=1e-4,
+                                   msg=name)

@@ -102,6 +102,36 @@ def test_build_types(v2):
 
 
 @pytest.mark.parametrize('v2', [False, True])
+def test_backbone_form_is_the_flat_form(v2):
+    """``backbone=dict(type='PredRNNNet', ...)`` builds the model of the
+    flat keys of older configs: the same names, initial weights and
+    predictions; a flat key given next to a backbone overrides it."""
+    flat = _build(v2)
+    cfg = _cfg(v2)
+    for key in ('num_layers', 'num_hidden', 'kernel_size'):
+        del cfg[key]
+    torch.manual_seed(0)
+    parts = MODELS.build(dict(cfg, backbone=dict(
+        type='PredRNNNet', num_layers=LAYERS, num_hidden=CH,
+        kernel_size=K))).double()
+    assert parts.state_dict().keys() == flat.state_dict().keys()
+    for key, value in flat.state_dict().items():
+        assert torch.equal(parts.state_dict()[key], value), key
+    patched = ref_patch(_clip(), P)
+    with torch.no_grad():
+        assert torch.equal(parts(patched), flat(patched))
+    wider = MODELS.build(dict(cfg, num_hidden=2 * CH, backbone=dict(
+        type='PredRNNNet', num_layers=LAYERS, num_hidden=CH)))
+    assert wider.net.num_hidden == [2 * CH] * LAYERS
+
+
+def test_backbone_keys_the_model_sets_are_refused():
+    with pytest.raises(ValueError, match='backbone in_channels=3'):
+        MODELS.build(_cfg(True, backbone=dict(type='PredRNNNet',
+                                              in_channels=3)))
+
+
+@pytest.mark.parametrize('v2', [False, True])
 def test_tensor_mode_matches_reference_and_is_deterministic(v2):
     model = _build(v2)
     clip = _clip()
@@ -290,9 +320,9 @@ def test_reverse_input_doubles_the_batch(monkeypatch):
     seen = []
     orig = model.net.forward
 
-    def spy(frames, gt_mask, return_decouple_loss=False):
+    def spy(frames, gt_mask, **kwargs):
         seen.append((frames.clone(), gt_mask.clone()))
-        return orig(frames, gt_mask, return_decouple_loss)
+        return orig(frames, gt_mask, **kwargs)
 
     monkeypatch.setattr(model.net, 'forward', spy)
     patched = ref_patch(_clip(seed=11), P)

@@ -62,9 +62,9 @@ def spy_masks(model, monkeypatch):
     seen = []
     forward = model.net.forward
 
-    def spy(frames, gt_mask, return_decouple_loss=False):
+    def spy(frames, gt_mask, **kwargs):
         seen.append((frames.detach().clone(), gt_mask.detach().clone()))
-        return forward(frames, gt_mask, return_decouple_loss)
+        return forward(frames, gt_mask, **kwargs)
 
     monkeypatch.setattr(model.net, 'forward', spy)
     return seen

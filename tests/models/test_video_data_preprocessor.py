@@ -205,3 +205,113 @@ def test_minmax_warns_once_when_data_leaves_the_training_range(
     assert kwargs.get('level') == logging.WARNING
     pre(dict(inputs=outside))
     assert len(logged) == 1  # once
+
+
+RESOLVED = dict(kind='meanstd', scale=[20.0, 30.0, 40.0],
+                offset=[1.0, 2.0, 3.0], units='K', data_range=[-5.0, 90.0])
+
+
+def _model(**pre):
+    return MODELS.build(dict(
+        type='PredRNNv2', in_frames=2, out_frames=2, frame_channels=C,
+        backbone=dict(num_layers=1, num_hidden=4, kernel_size=3),
+        data_preprocessor=dict(type='VideoDataPreprocessor', patch_size=P,
+                               **pre)))
+
+
+def test_normalization_is_saved_and_loaded_with_the_weights(tmp_path):
+    """A model that trained with a normalisation carries it in its
+    state_dict (weights_only-loadable); a fresh model takes it on load and
+    normalises as the trained one."""
+    trained = _model()
+    trained.data_preprocessor.set_normalization(RESOLVED)
+    path = tmp_path / 'w.pth'
+    torch.save(trained.state_dict(), path)
+    fresh = _model()
+    assert fresh.data_preprocessor.normalization is None
+    fresh.load_state_dict(torch.load(path, weights_only=True), strict=True)
+    got = fresh.data_preprocessor.normalization
+    assert {k: got[k] for k in ('kind', 'scale', 'offset', 'data_range')} == {
+        k: RESOLVED[k] for k in ('kind', 'scale', 'offset', 'data_range')}
+    clips = torch.rand(B, T, C, H, W) * 80
+    assert torch.equal(fresh.data_preprocessor(dict(inputs=clips))['inputs'],
+                       trained.data_preprocessor(dict(inputs=clips))['inputs'])
+    # and back to none
+    fresh.load_state_dict(_model().state_dict())
+    assert fresh.data_preprocessor.normalization is None
+
+
+def test_an_unknown_normalization_kind_is_refused_on_load():
+    state = _model().state_dict()
+    state['data_preprocessor.kind'] = torch.tensor(7.)
+    with pytest.raises(RuntimeError, match='kind: 7.0 is no normalisation'):
+        _model().load_state_dict(state)
+
+
+def test_older_checkpoints_keep_the_configured_normalization():
+    """Weights without the normalisation (older checkpoints, converted
+    reference checkpoints) load, strictly too, and leave the config's."""
+    declared = dict(kind='range', data_range=[0, 4095])
+    model = _model(normalization=declared)
+    old = {k: v for k, v in _model().state_dict().items()
+           if not k.startswith('data_preprocessor.')}
+    model.load_state_dict(old, strict=True)
+    assert model.data_preprocessor.normalization['data_range'] == [0, 4095]
+
+
+def test_buffer_shapes_do_not_change_under_the_model():
+    """The model reserves its frame channels: setting a normalisation later
+    keeps every buffer's shape (an EMA copy syncs buffers in place), and
+    one of other channels is refused when it is set."""
+    from mmengine.model import ExponentialMovingAverage
+    model = _model()
+    ema = ExponentialMovingAverage(model)
+    shapes = {k: v.shape for k, v in model.data_preprocessor.state_dict()
+              .items()}
+    model.data_preprocessor.set_normalization(
+        dict(kind='range', data_range=[0, 70]))  # one value, all channels
+    assert {k: v.shape for k, v in model.data_preprocessor.state_dict()
+            .items()} == shapes
+    model.data_preprocessor.set_normalization(RESOLVED)
+    assert {k: v.shape for k, v in model.data_preprocessor.state_dict()
+            .items()} == shapes
+    ema.update_parameters(model)  # syncs the buffers in place
+    assert torch.equal(ema.module.data_preprocessor.scale,
+                       model.data_preprocessor.scale)
+    with pytest.raises(ValueError, match='2 channels but the data has 3'):
+        model.data_preprocessor.set_normalization(dict(
+            RESOLVED, scale=[1.0, 2.0], offset=[0.0, 0.0]))
+
+
+def test_data_of_other_channels_than_the_buffers_is_refused():
+    """One-channel data must not broadcast against three-channel buffers."""
+    model = _model()
+    model.data_preprocessor.set_normalization(RESOLVED)
+    with pytest.raises(ValueError, match='3 channels but the data has 1'):
+        model.data_preprocessor(dict(inputs=torch.rand(B, T, 1, H, W)))
+
+
+def test_forecaster_takes_the_normalization_from_the_weights(tmp_path):
+    """load_forecaster: a checkpoint whose weights carry the normalisation
+    needs no meta and no normalization.json; the unit's name (a label)
+    comes from the config."""
+    from predrnn.apis import load_forecaster
+    trained = _model()
+    trained.data_preprocessor.set_normalization(RESOLVED)
+    ckpt = tmp_path / 'w.pth'
+    torch.save(dict(meta=dict(), state_dict=trained.state_dict()), ckpt)
+    config = tmp_path / 'cfg.py'
+    config.write_text(
+        "default_scope = 'predrnn'\n"
+        f"model = dict(type='PredRNNv2', in_frames=2, out_frames=2, "
+        f"frame_channels={C}, backbone=dict(num_layers=1, num_hidden=4, "
+        f"kernel_size=3), data_preprocessor=dict("
+        f"type='VideoDataPreprocessor', patch_size={P}))\n"
+        "test_dataloader = dict(dataset=dict(normalization=dict("
+        "kind='meanstd', units='K')))\n")
+    model, _ = load_forecaster(str(config), str(ckpt))
+    norm = model.data_preprocessor.normalization
+    assert norm['scale'] == RESOLVED['scale'] and norm['units'] == 'K'
+    clips = torch.rand(1, 2, C, H, W) * 80
+    torch.testing.assert_close(model.forecast(clips, 2),
+                               trained.eval().forecast(clips, 2))

@@ -7,10 +7,9 @@ model = dict(
     in_frames=10,
     out_frames=10,
     frame_channels=1,
-    num_layers=4,
-    num_hidden=128,
-    kernel_size=5,
-    layer_norm=False,
+    backbone=dict(
+        type='PredRNNNet', num_layers=4, num_hidden=128, kernel_size=5,
+        layer_norm=False),
     beta=0.1,
     sampling=dict(
         type='ReverseScheduledSampling', s1=25000, s2=50000, alpha=2500),

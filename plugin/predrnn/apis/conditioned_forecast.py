@@ -1,64 +1,23 @@
 """"What if" forecasts of conditioned models (actions, side information).
 
-A conditioned model (:class:`~predrnn.models.ActionCondPredRNNv2`) reads one
+A conditioned model (a :class:`~predrnn.models.PredRNNv2` on an
+``ActionPredRNNNet`` backbone, e.g. ``ActionCondPredRNNv2``) reads one
 condition vector per frame of the rolled-out window: the ``in_frames``
 observed frames and the ``future`` ones. ``conditions[t]`` acts between
 window frames ``t`` and ``t + 1``, so rows ``in_frames - 1 ..`` steer the
 forecast; giving other future rows gives another future.
 """
 import os
-from typing import Optional
 
 import numpy as np
-import torch
 
 from predrnn.datasets.finite_check import check_finite
 
 
 def is_conditioned(model) -> bool:
-    """Whether ``model`` needs per-frame conditions."""
-    return getattr(model, 'condition_channels', None) is not None
-
-
-def run_core(model, clip: torch.Tensor, mask: torch.Tensor,
-             conditions: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """The model's recurrent core on a patched ``(B, T, C', H', W')`` clip,
-    with the conditions when the model takes them.
-
-    Args:
-        conditions (torch.Tensor, optional): ``(B, T, A)`` or ``(T, A)``
-            (the same for every clip); ``T - 1`` rows also work (the last
-            is never read).
-
-    Returns:
-        torch.Tensor: Patched predictions ``(B, T-1, C', H', W')``.
-    """
-    if not is_conditioned(model):
-        if conditions is not None:
-            raise ValueError(f'{type(model).__name__} is not conditioned: '
-                             f'drop the conditions (--conditions).')
-        return model.net(clip, mask)[0]
-    total = clip.shape[1]
-    if conditions is None:
-        raise ValueError(
-            f'{type(model).__name__} is conditioned on '
-            f'{model.condition_channels} numbers per frame: give the '
-            f'conditions of the {total} frames of the window (observed and '
-            f'future), e.g. tools/predict.py ... --conditions FILE.npy '
-            f'with shape ({total}, {model.condition_channels}).')
-    conditions = torch.as_tensor(conditions).to(clip.device, torch.float32)
-    if conditions.dim() == 2:
-        conditions = conditions.expand(clip.shape[0], -1, -1)
-    if conditions.dim() != 3 or conditions.shape[1] not in (total,
-                                                            total - 1):
-        future = total - model.in_frames
-        raise ValueError(
-            f'conditions have shape {tuple(conditions.shape)}; this forecast '
-            f'needs ({total}, {model.condition_channels}) or (clips, {total}, '
-            f'{model.condition_channels}): one row per frame of the window, '
-            f'in_frames = {model.in_frames} observed then {future} '
-            f'future.')
-    return model.net(clip, conditions, mask)[0]
+    """Whether ``model`` needs per-frame conditions (its backbone reads
+    ``condition_channels > 0`` numbers per frame)."""
+    return model.condition_channels > 0
 
 
 def load_condition_file(path: str, num_clips: int) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 The recurrent core is length-agnostic: for ``future`` frames beyond the
 trained ``out_frames`` it keeps feeding its own predictions (the decoder
-steps of the inference mask, SPEC section 5). Quality degrades past the
-trained horizon: errors compound and predictions blur (README).
+steps of the inference mask). Quality degrades past the trained horizon:
+errors compound and predictions blur (README).
 """
 import json
 import os.path as osp
@@ -20,17 +20,13 @@ from predrnn.engine.data_normalization_hook import (FILE_NAME,
 from predrnn.engine.frame_size_check import (check_layer_norm_size,
                                              checkpoint_frame_size,
                                              size_mismatch)
-from predrnn.models.curricula import inference_mask
-from predrnn.models.utils import (check_patchable, patch_frames,
-                                  unpatch_frames)
 from predrnn.registry import MODELS
-from .conditioned_forecast import run_core
 
 
-@torch.no_grad()
 def forecast(model, observed: torch.Tensor, future: int,
              conditions: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """Predict ``future`` frames after ``observed``.
+    """Predict ``future`` frames after ``observed``: the model's own
+    :meth:`~predrnn.models.PredRNN.forecast` (data units in and out).
 
     Args:
         model: A :class:`~predrnn.models.PredRNN` (or v2) in eval mode; its
@@ -49,50 +45,13 @@ def forecast(model, observed: torch.Tensor, future: int,
 
     Returns:
         torch.Tensor: float32 ``(B, future, C, H, W)`` in data units, not
-        clipped. Without a normalisation, uint8 input gives 0..255 and
-        float input (taken as it is, in [0, 1]) gives the model's [0, 1].
+        clipped.
     """
-    in_frames = model.in_frames
-    if observed.dim() != 5:
-        raise ValueError(f'observed must be (B, T, C, H, W), got shape '
-                         f'{tuple(observed.shape)}')
-    if observed.shape[1] < in_frames:
-        raise ValueError(f'{observed.shape[1]} frames given; the model needs '
-                         f'in_frames = {in_frames} observed frames.')
-    if observed.shape[2] != model.frame_channels:
-        raise ValueError(
-            f'The input has {observed.shape[2]} channels but the model was '
-            f'trained on {model.frame_channels}; convert the input (color='
-            "'rgb' or 'gray') or use a matching checkpoint.")
-    if future < 1:
-        raise ValueError(f'future must be >= 1, got {future}')
-    size = tuple(observed.shape[-2:])
-    trained = tuple(getattr(model, 'frame_size', None) or ())
-    if trained and size != trained and any(
-            isinstance(m, torch.nn.LayerNorm) for m in model.modules()):
-        raise ValueError(
-            f'The input frames are {size[0]}x{size[1]} but the model '
-            f'(layer_norm) was built for {trained[0]}x{trained[1]}; set '
-            f"resize={trained} on the config's test dataset (tools/"
-            'predict.py applies it) or resize the input.')
     message = size_mismatch(getattr(model, 'trained_frame_size', None),
-                            size, 'the input')
+                            tuple(observed.shape[-2:]), 'the input')
     if message:
         warnings.warn(message, stacklevel=2)
-    pre = model.data_preprocessor
-    check_patchable(observed.shape[-2], observed.shape[-1], pre.patch_size)
-    device = next(model.parameters()).device
-    frames = pre.normalize(observed[:, -in_frames:].to(device))
-    patched = patch_frames(frames, pre.patch_size)
-    pad = patched.new_zeros(patched.shape[0], future, *patched.shape[2:])
-    clip = torch.cat([patched, pad], dim=1)
-    total = in_frames + future
-    mask = inference_mask(clip.shape[0], in_frames, total, device)
-    preds = run_core(model, clip, mask, conditions)[:, in_frames - 1:]
-    frames = unpatch_frames(preds, pre.patch_size)
-    if pre.normalization is None and observed.is_floating_point():
-        return frames.float()  # the input's units are the model's
-    return pre.denormalize(frames)
+    return model.forecast(observed, future, conditions)
 
 
 def normalization_of(cfg: Config, checkpoint: dict,
@@ -126,12 +85,22 @@ def normalization_of(cfg: Config, checkpoint: dict,
     return declared
 
 
+def units_of(cfg: Config, checkpoint: dict) -> Optional[str]:
+    """The data's unit name (``'dBZ'``), from the checkpoint's meta or
+    the config's datasets; None when neither names one."""
+    found = [checkpoint_normalization(checkpoint)] + [
+        ((cfg.get(key) or {}).get('dataset') or {}).get('normalization')
+        for key in ('test_dataloader', 'val_dataloader', 'train_dataloader')]
+    return next((n['units'] for n in found if n and n.get('units')), None)
+
+
 def load_forecaster(config: str, checkpoint: str, device: str = 'cpu'
                     ) -> Tuple[torch.nn.Module, Config]:
-    """Build the config's model, load the checkpoint through the plugin's
-    safe loader and set the training normalisation. The checkpoint's
-    training frame size (None if unknown) becomes the model's
-    ``trained_frame_size``; :func:`forecast` warns on other sizes.
+    """Build the config's model and load the checkpoint through the
+    plugin's safe loader: weights and the training normalisation (for a
+    checkpoint from before the weights carried it: :func:`normalization_of`).
+    The checkpoint's training frame size (None if unknown) becomes the
+    model's ``trained_frame_size``; :func:`forecast` warns on other sizes.
 
     Returns:
         tuple: The model (eval mode, on ``device``) and the config.
@@ -147,6 +116,11 @@ def load_forecaster(config: str, checkpoint: str, device: str = 'cpu'
     model.load_state_dict(weights, strict=True)
     # compared with the input by forecast()
     model.trained_frame_size = trained
-    model.data_preprocessor.set_normalization(
-        normalization_of(cfg, state, checkpoint))
+    pre = model.data_preprocessor
+    if 'data_preprocessor.kind' not in weights:
+        # written before the weights carried the normalisation
+        pre.set_normalization(normalization_of(cfg, state, checkpoint))
+    elif pre.normalization is not None:
+        # the unit's name is a label, not state: the run's record or config
+        pre.normalization['units'] = units_of(cfg, state)
     return model.to(device).eval(), cfg

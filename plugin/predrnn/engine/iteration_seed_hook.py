@@ -34,12 +34,10 @@ from mmengine.dist import broadcast_object_list, get_rank
 from mmengine.hooks import Hook
 from mmengine.logging import MessageHub
 
+from predrnn.models.curricula.clip_keys import CURRICULUM_SEED_KEY
 from predrnn.registry import HOOKS
 
 __all__ = ['IterationSeedHook', 'iteration_seed', 'CURRICULUM_SEED_KEY']
-
-#: MessageHub runtime-info key of the run's rank-independent seed.
-CURRICULUM_SEED_KEY = 'curriculum_seed'
 
 
 def iteration_seed(seed: int, iteration: int, rank: int = 0) -> int:

@@ -1,7 +1,7 @@
 """Action-conditioned ST-LSTM cell of PredRNN-V2 (Wang et al., TPAMI 2022,
-Sec. 5.4, BAIR robot pushing; SPEC section 10).
+Sec. 5.4, BAIR robot pushing).
 
-The v2 cell (SPEC section 2) with one more convolution ``conv_a`` on the
+The v2 cell (:mod:`.st_lstm_cell`) with one more convolution ``conv_a`` on the
 (encoded) action ``a``. The hidden-path gate pre-activations are multiplied
 by it before the split; the ``x`` and ``m`` paths are unchanged::
 

@@ -2,7 +2,7 @@
 
 The ST-LSTM keeps two memories: the temporal memory ``c`` (per layer, along
 time) and the spatiotemporal memory ``m`` (one tensor travelling the zigzag
-path through all layers). Equations (SPEC section 2)::
+path through all layers). Equations::
 
     i  = sig(i_x + i_h)      f  = sig(f_x + f_h + 1)      g  = tanh(g_x + g_h)
     dC = i * g               c' = f * c + dC

@@ -1,4 +1,5 @@
-"""Ground-truth masks for training curricula (SPEC section 5).
+"""Ground-truth masks for training curricula (scheduled sampling, reverse
+scheduled sampling).
 
 At step ``t`` the core sees ``x[0]`` (t = 0) or
 ``mask * x[t] + (1 - mask) * x_hat[t]``. A curriculum gives the probability

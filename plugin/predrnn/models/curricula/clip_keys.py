@@ -24,7 +24,11 @@ from typing import List, Optional
 import numpy as np
 from mmengine.dist import get_dist_info
 
-__all__ = ['global_batch_positions', 'clip_seeds']
+__all__ = ['global_batch_positions', 'clip_seeds', 'CURRICULUM_SEED_KEY']
+
+#: MessageHub runtime-info key of the run's rank-independent seed (set by
+#: ``IterationSeedHook``, read by the model's curriculum masks).
+CURRICULUM_SEED_KEY = 'curriculum_seed'
 
 # Last word of every key: keeps mask streams apart from other streams keyed
 # on three small integers (numpy's SeedSequence treats [a, b, c] and

@@ -20,7 +20,8 @@ class ConditionedVideoDataPreprocessor(VideoDataPreprocessor):
     given, as for a "what if" rollout).
 
     Args:
-        patch_size (int): ``p`` of SPEC section 1. Defaults to 4.
+        patch_size (int): ``p``, side of the square patches folded into
+            channels. Defaults to 4.
         non_blocking (bool): Asynchronous host-to-device copies.
             Defaults to True.
     """

@@ -6,12 +6,14 @@ import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseDataPreprocessor
 
-from predrnn.datasets.normalization import expand, resolve
+from predrnn.utils.normalization import KINDS, expand, resolve
 from predrnn.registry import MODELS
 from ..utils import check_patchable, patch_frames
 
 # Float frames may leave [0, 1] by rounding only.
 _TOLERANCE = 1e-5
+#: ``kind`` buffer values: 0 no normalisation, then the kinds.
+KIND_CODES = (None, ) + KINDS
 
 
 @MODELS.register_module()
@@ -23,12 +25,13 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
     preprocessor scales them by 1/255 on the target device; floating-point
     clips must already be in [0, 1]. Anything else (floats in 0..255, other
     integer types) is refused with the observed range and the fix, rather
-    than training silently at a wrong scale (issue 9 item 7).
+    than training silently at a wrong scale.
 
     With a normalisation (declared here, or set from the dataset's
     ``metainfo['normalization']`` by :class:`~predrnn.engine.
     DataNormalizationHook`), any dtype becomes ``(x - offset) / scale`` per
-    channel; see :mod:`predrnn.datasets.normalization`. Data outside a
+    channel; see :mod:`predrnn.utils.normalization`. The normalisation is
+    held in buffers, saved and loaded with the weights. Data outside a
     declared ``kind='range'`` is refused with the observed range. Data
     outside the training split's range under ``kind='minmax'`` is taken
     (later data may legitimately exceed it; the model extrapolates) with
@@ -36,7 +39,8 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
     a test set on another scale does not go unnoticed.
 
     Args:
-        patch_size (int): ``p`` of SPEC section 1. Defaults to 4.
+        patch_size (int): ``p``, side of the square patches folded into
+            channels (:mod:`predrnn.models.utils.patching`). Defaults to 4.
         non_blocking (bool): Asynchronous host-to-device copies.
             Defaults to True.
         normalization (dict, optional): Declared or resolved normalisation.
@@ -59,32 +63,87 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
         self.check_range = check_range
         self.normalization: Optional[dict] = None
         self._warned_minmax = False
-        # Not persistent: the checkpoint's meta carries the normalisation
-        # (DataNormalizationHook), so old checkpoints load unchanged.
-        self.register_buffer('_scale', torch.ones(1), persistent=False)
-        self.register_buffer('_offset', torch.zeros(1), persistent=False)
+        # The normalisation is state of the model, saved and loaded with
+        # the weights: ``kind`` (an index of KIND_CODES, 0 for none; a
+        # float like every other tensor of the state), per-channel
+        # ``scale`` and ``offset`` (data = normalised * scale + offset) and
+        # ``data_range`` ([lo, hi], zeros when unknown).
+        self.register_buffer('kind', torch.tensor(0.))
+        self.register_buffer('scale', torch.ones(1))
+        self.register_buffer('offset', torch.zeros(1))
+        self.register_buffer('data_range', torch.zeros(2))
+        self.channels: Optional[int] = None
         self.set_normalization(normalization)
+
+    def reserve_channels(self, channels: int) -> None:
+        """Hold ``channels`` values of scale and offset from now on (the
+        model's frame channels), so the buffers keep their shape whatever
+        normalisation is set later: copies that sync buffers in place (an
+        EMA model) stay valid, and a normalisation of other channels is
+        refused when it is set."""
+        self.channels = channels
+        self.set_normalization(self.normalization)
 
     def set_normalization(self, normalization: Optional[dict]) -> None:
         """Use ``normalization`` (declared or resolved; None: the default
         uint8 / 255 path) from now on."""
-        if normalization is None:
-            self.normalization = None
+        self.normalization = (None if normalization is None else
+                              resolve(normalization))
+        norm = self.normalization or dict(kind=None, scale=[1.], offset=[0.],
+                                          data_range=None)
+        scale, offset = norm['scale'], norm['offset']
+        if self.channels is not None:
+            scale = expand(scale, self.channels, 'scale')
+            offset = expand(offset, self.channels, 'offset')
+        device = self.scale.device
+        self.kind = torch.tensor(float(KIND_CODES.index(norm['kind'])),
+                                 device=device)
+        self.scale = torch.tensor(scale, device=device)
+        self.offset = torch.tensor(offset, device=device)
+        self.data_range = torch.tensor(norm['data_range'] or [0., 0.],
+                                       device=device)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        """Take the normalisation of the checkpoint. A checkpoint written
+        before the normalisation was saved with the weights (or a
+        converted reference checkpoint) has none of these keys: the
+        normalisation set so far (config, hook) is kept."""
+        names = ('kind', 'scale', 'offset', 'data_range')
+        if prefix + 'kind' not in state_dict:
             return
-        self.normalization = resolve(normalization)
-        device = self._scale.device
-        self._scale = torch.tensor(self.normalization['scale'], device=device)
-        self._offset = torch.tensor(self.normalization['offset'],
-                                    device=device)
+        kind, scale, offset, data_range = (state_dict[prefix + name]
+                                           for name in names)
+        code = round(float(kind))
+        if code != float(kind) or not 0 <= code < len(KIND_CODES):
+            error_msgs.append(f'{prefix}kind: {float(kind)} is no '
+                              f'normalisation kind (0 .. '
+                              f'{len(KIND_CODES) - 1}).')
+            return
+        if code == 0:
+            self.set_normalization(None)
+            return
+        units = (self.normalization or {}).get('units')
+        lo, hi = data_range.tolist()
+        self.set_normalization(dict(
+            kind=KIND_CODES[code], scale=scale.tolist(),
+            offset=offset.tolist(), units=units,
+            data_range=None if lo == hi == 0 else [lo, hi]))
 
     def _per_channel(self, channels: int) -> tuple:
         """Scale and offset shaped ``(1, 1, C, 1, 1)`` (or ``C = 1``, which
-        broadcasts); other channel counts are refused."""
-        expand(self.normalization['scale'], channels, 'scale')
-        expand(self.normalization['offset'], channels, 'offset')
+        broadcasts); other channel counts are refused (no device sync:
+        the buffers' shapes only)."""
+        held = self.scale.numel()
+        if held not in (1, channels):
+            raise ValueError(
+                f'normalization scale and offset have {held} channels but '
+                f'the data has {channels}; recompute the statistics for this '
+                'data or give one value per channel')
         shape = (1, 1, -1, 1, 1)
-        return (self._scale.view(shape).float(),
-                self._offset.view(shape).float())
+        return (self.scale.view(shape).float(),
+                self.offset.view(shape).float())
 
     def normalize(self, inputs: torch.Tensor) -> torch.Tensor:
         """Data units ``(B, T, C, H, W)`` (any dtype) -> float32 model

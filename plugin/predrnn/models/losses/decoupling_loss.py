@@ -1,4 +1,4 @@
-"""Memory decoupling loss of PredRNN-V2 (TPAMI 2022, Eq. 7; SPEC section 4)."""
+"""Memory decoupling loss of PredRNN-V2 (TPAMI 2022, Eq. 7)."""
 import torch
 import torch.nn.functional as F
 

@@ -1,13 +1,13 @@
 """Condition-steered PredRNN-V2 core: the authors' action-conditioned network
-(Wang et al., TPAMI 2022, Sec. 5.4; SPEC section 10) and an additive
+(Wang et al., TPAMI 2022, Sec. 5.4) and an additive
 variant.
 
 Every step ``t`` reads the frame input (ground truth or the previous
-prediction, as in SPEC 5) and the condition of that step, ``A`` numbers
-tiled over the patched frame's grid (``A`` channels). Conditions follow the
-BAIR convention: ``conditions[:, t]`` is what acts between frames ``t`` and
-``t + 1`` (the action taken at frame ``t``), so the condition of the last
-frame is never read.
+prediction, as in :class:`PredRNNNet`, whose rollout it shares) and the
+condition of that step, ``A`` numbers tiled over the patched frame's grid
+(``A`` channels). Conditions follow the BAIR convention: ``conditions[:,
+t]`` is what acts between frames ``t`` and ``t + 1`` (the action taken at
+frame ``t``), so the condition of the last frame is never read.
 
 Two fusions (``fusion``):
 
@@ -34,7 +34,7 @@ Parameter names are the authors' (``cell_list.<l>.conv_a.0.weight``,
 ``conv_input1.weight``, ``action_conv_input1.weight``,
 ``deconv_output1.weight``, ``adapter.weight`` ...).
 """
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -42,8 +42,7 @@ import torch.nn as nn
 from predrnn.registry import MODELS
 from ..cells import SpatioTemporalLSTMCellV2
 from ..cells.action_st_lstm_cell import ActionSpatioTemporalLSTMCell
-from ..losses import decoupling_loss
-from .predrnn_net import check_gt_mask
+from .predrnn_net import PredRNNNet, StepOutput
 
 FUSIONS = ('multiplicative', 'additive')
 
@@ -54,11 +53,12 @@ def encoded_size(size: int, kernel_size: int) -> int:
 
 
 @MODELS.register_module()
-class ActionPredRNNNet(nn.Module):
+class ActionPredRNNNet(PredRNNNet):
     """Stacked ST-LSTM (v2) network steered by a per-step condition vector.
 
     Args:
-        in_channels (int): Channels of a patched frame, ``p*p*C``.
+        in_channels (int): Channels of a patched frame, ``p*p*C`` (set by
+            the model).
         condition_channels (int): ``A``, numbers per condition vector.
         num_hidden (int): Hidden channels of every layer. Defaults to 128.
         num_layers (int): Number of layers. Defaults to 4.
@@ -74,6 +74,8 @@ class ActionPredRNNNet(nn.Module):
             docstring). Defaults to ``'multiplicative'``.
         cell_bias (bool): Biases on the convolutions of the multiplicative
             cells (the authors' have them). Defaults to True.
+        decouple, channels_last, activation_checkpointing, compile: as
+            :class:`PredRNNNet`.
     """
 
     def __init__(self,
@@ -87,8 +89,12 @@ class ActionPredRNNNet(nn.Module):
                  conv_on_input: bool = False,
                  res_on_conv: bool = False,
                  fusion: str = 'multiplicative',
-                 cell_bias: bool = True) -> None:
-        super().__init__()
+                 cell_bias: bool = True,
+                 decouple: bool = False,
+                 channels_last: bool = False,
+                 activation_checkpointing: bool = False,
+                 compile: Union[bool, dict] = False) -> None:
+        nn.Module.__init__(self)
         if fusion not in FUSIONS:
             raise ValueError(f'fusion must be one of {FUSIONS}, got '
                              f'{fusion!r}.')
@@ -108,17 +114,20 @@ class ActionPredRNNNet(nn.Module):
         if layer_norm and spatial_size is None:
             raise ValueError('layer_norm=True needs spatial_size=(H/p, W/p).')
         ch, k = num_hidden, kernel_size
-        self.in_channels = in_channels
+        self._init_rollout(in_channels, [ch] * num_layers, decouple,
+                           channels_last, activation_checkpointing, compile)
+        # the multiplicative cell has biases: a convolution of zero states
+        # is not zero, so the first states are always materialised
+        self.skip_zero_states = False
         self.condition_channels = condition_channels
-        self.num_hidden = [ch] * num_layers
+        self.kernel_size = k
         self.fusion = fusion
         self.conv_on_input = conv_on_input
         self.res_on_conv = res_on_conv
         rnn_size = spatial_size
         if conv_on_input:
             if spatial_size is not None:
-                rnn_size = tuple(encoded_size(encoded_size(s, k), k)
-                                 for s in spatial_size)
+                rnn_size = self.state_size(spatial_size)
 
             def down(cin, cout):
                 return nn.Conv2d(cin, cout, k, stride=2, padding=k // 2,
@@ -149,13 +158,32 @@ class ActionPredRNNNet(nn.Module):
                 cells.append(SpatioTemporalLSTMCellV2(
                     cin + cond_maps, ch, k, layer_norm, rnn_size))
         self.cell_list = nn.ModuleList(cells)
-        self.adapter = nn.Conv2d(ch, ch, 1, bias=False)
+        if decouple:
+            self.adapter = nn.Conv2d(ch, ch, 1, bias=False)
+
+    def state_size(self, size: Sequence[int]) -> Tuple[int, ...]:
+        """Grid of the recurrent states for a patched frame grid ``size``:
+        the same, or twice stride-2 encoded with ``conv_on_input``."""
+        if not self.conv_on_input:
+            return tuple(size)
+        k = self.kernel_size
+        return tuple(encoded_size(encoded_size(s, k), k) for s in size)
 
     # ------------------------------------------------------------------ #
-    def check_conditions(self, conditions: torch.Tensor, batch: int,
-                         num_frames: int) -> None:
-        """Clear errors for a condition tensor that does not fit the clips
-        ``(B, T, ...)`` or this network."""
+    def check_conditions(self, conditions: Optional[torch.Tensor],
+                         batch: int, num_frames: int) -> None:
+        """Clear errors for a condition tensor that is missing or does not
+        fit the clips ``(B, T, ...)`` or this network."""
+        a = self.condition_channels
+        if conditions is None:
+            raise ValueError(
+                f'{type(self).__name__} is conditioned on {a} numbers per '
+                f'frame and needs conditions (B, T, A): one row per frame of '
+                f'the clip, observed and future (here T = {num_frames}). '
+                f'Train and test with ConditionedVideoDataPreprocessor and a '
+                f'dataset whose items carry "conditions" (e.g. '
+                f'ControllableMovingMNIST); forecast with tools/predict.py '
+                f'... --conditions FILE.npy of shape ({num_frames}, {a}).')
         if conditions.dim() != 3:
             raise ValueError(
                 f'conditions must be (B, T, A) (one vector of A numbers per '
@@ -166,21 +194,27 @@ class ActionPredRNNNet(nn.Module):
         if conditions.shape[1] not in (num_frames, num_frames - 1):
             raise ValueError(
                 f'conditions cover {conditions.shape[1]} frames but the clips '
-                f'have {num_frames}: give one condition per frame (the last '
-                f'one is never used, so {num_frames - 1} also works).')
-        if conditions.shape[2] != self.condition_channels:
+                f'have {num_frames} (observed and future): this rollout needs '
+                f'({num_frames}, {a}) or (B, {num_frames}, {a}), one row per '
+                f'frame (the last row is never read, so {num_frames - 1} '
+                f'rows also work).')
+        if conditions.shape[2] != a:
             raise ValueError(
                 f'conditions have {conditions.shape[2]} numbers per frame but '
-                f'the model was built with condition_channels='
-                f'{self.condition_channels}; fix the data or the config.')
+                f'the model was built with condition_channels={a}; fix the '
+                f'data or the config.')
 
-    def encode_conditions(self, conditions: torch.Tensor, height: int,
-                          width: int) -> torch.Tensor:
-        """Tile ``(B, S, A)`` over ``(height, width)`` and encode: returns
-        ``(B, S, C_a, h, w)`` with ``C_a = Ch`` on the recurrent grid
-        (``conv_on_input``) or ``A`` on the patched grid. All steps at once:
-        the conditions never depend on the predictions."""
-        b, steps, a = conditions.shape
+    def step_conditions(self, conditions: Optional[torch.Tensor],
+                        frames: torch.Tensor) -> torch.Tensor:
+        """Check the ``(B, T, A)`` conditions, tile them over the patched
+        grid and encode them: ``(B, T-1, C_a, h, w)`` with ``C_a = Ch`` on
+        the recurrent grid (``conv_on_input``) or ``A`` on the patched
+        grid. All steps at once: the conditions never depend on the
+        predictions."""
+        b, t_total, _, height, width = frames.shape
+        self.check_conditions(conditions, b, t_total)
+        conditions = conditions[:, :t_total - 1].to(frames.dtype)
+        steps, a = conditions.shape[1:]
         maps = conditions.reshape(b * steps, a, 1, 1).expand(
             b * steps, a, height, width)
         if self.conv_on_input:
@@ -188,87 +222,33 @@ class ActionPredRNNNet(nn.Module):
                 maps.contiguous()))
         return maps.reshape(b, steps, *maps.shape[1:])
 
-    def forward(self,
-                frames: torch.Tensor,
-                conditions: torch.Tensor,
-                gt_mask: torch.Tensor,
-                return_decouple_loss: bool = False
-                ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-        """Run ``T - 1`` steps and predict frames ``1 .. T-1``.
+    def initial_state(self, x: torch.Tensor) -> torch.Tensor:
+        """Zeros ``(B, Ch, h, w)`` on the recurrent grid of ``x``."""
+        return x.new_zeros(x.shape[0], self.num_hidden[0],
+                           *self.state_size(x.shape[-2:])).contiguous(
+                               memory_format=self.memory_format)
 
-        Args:
-            frames (torch.Tensor): Patched clip ``(B, T, C', H', W')``.
-            conditions (torch.Tensor): ``(B, T, A)`` (or ``(B, T-1, A)``);
-                step ``t`` reads ``conditions[:, t]``.
-            gt_mask (torch.Tensor): ``(B, T-1)`` ground-truth weights: the
-                step input is ``mask * x[t] + (1 - mask) * x_hat[t]``.
-            return_decouple_loss (bool): Also compute the decoupling loss.
-                Defaults to False.
-
-        Returns:
-            tuple: predictions ``(B, T-1, C', H', W')`` and the decoupling
-            loss (a scalar) or ``None``.
-        """
-        b, t_total, _, height, width = frames.shape
-        check_gt_mask(gt_mask, b, t_total)
-        self.check_conditions(conditions, b, t_total)
-        cond = self.encode_conditions(
-            conditions[:, :t_total - 1].to(frames.dtype), height, width)
-        mask = gt_mask.to(frames.dtype)[:, :, None, None, None]
-        zero = frames.new_zeros(b, self.num_hidden[0], *cond.shape[-2:])
-        h: List[torch.Tensor] = [zero] * len(self.cell_list)
-        c: List[torch.Tensor] = [zero] * len(self.cell_list)
-        memory = zero
-        cosine_sums, preds = [], []
-        x_hat = None
-        for t in range(t_total - 1):
-            if t == 0:
-                x = frames[:, 0]
-            else:
-                x = mask[:, t] * frames[:, t] + (1 - mask[:, t]) * x_hat
-            x_hat, memory, cos = self._step(x, cond[:, t], h, c, memory,
-                                            return_decouple_loss)
-            preds.append(x_hat)
-            if cos is not None:
-                cosine_sums.append(cos)
-        loss = None
-        if return_decouple_loss:
-            loss = torch.stack(cosine_sums).sum() / (
-                (t_total - 1) * len(self.cell_list))
-        return torch.stack(preds, dim=1), loss
+    def _cell(self, cell: nn.Module, x: torch.Tensor, cond: torch.Tensor,
+              h, c, m) -> Tuple[torch.Tensor, ...]:
+        """Multiplicative: the cell's ``conv_a`` reads the condition;
+        additive: it is concatenated to the layer input."""
+        if self.fusion == 'multiplicative':
+            return cell(x, h, c, m, cond)
+        return cell(torch.cat((x, cond), dim=1), h, c, m)
 
     def _step(self, x: torch.Tensor, cond: torch.Tensor,
               h: List[torch.Tensor], c: List[torch.Tensor],
-              memory: torch.Tensor, with_decoupling: bool
-              ) -> Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor]]:
-        """One step through encoders, every layer (updating ``h`` and ``c``
-        in place) and the decoder. Returns the next-frame prediction, the
-        memory leaving the top layer and the summed per-layer decoupling
-        cosine (or None)."""
-        inp = x
-        if self.conv_on_input:
-            enc1 = self.conv_input1(x)
-            enc2 = self.conv_input2(enc1)
-            inp = enc2
-        cos_sum = None
-        for layer, cell in enumerate(self.cell_list):
-            layer_in = inp if layer == 0 else h[layer - 1]
-            if self.fusion == 'multiplicative':
-                out = cell(layer_in, h[layer], c[layer], memory, cond)
-            else:
-                out = cell(torch.cat((layer_in, cond), dim=1), h[layer],
-                           c[layer], memory)
-            h[layer], c[layer], memory, d_c, d_m = out
-            if with_decoupling:
-                cos = decoupling_loss(self.adapter(d_c), self.adapter(d_m))
-                cos_sum = cos if cos_sum is None else cos_sum + cos
-        top = h[-1]
+              memory: torch.Tensor, with_decoupling: bool) -> StepOutput:
+        """One step through the encoders, every layer and the decoder."""
         if not self.conv_on_input:
-            return self.conv_last(top), memory, cos_sum
-        if self.res_on_conv:
-            top = top + enc2
+            return super()._step(x, cond, h, c, memory, with_decoupling)
+        enc1 = self.conv_input1(x)
+        enc2 = self.conv_input2(enc1)
+        h, c, memory, cos_sum = self._layer_stack(enc2, cond, h, c, memory,
+                                                  with_decoupling)
+        top = h[-1] + enc2 if self.res_on_conv else h[-1]
         y = self.deconv_output1(top, output_size=enc1.shape[-2:])
         if self.res_on_conv:
             y = y + enc1
-        return (self.deconv_output2(y, output_size=x.shape[-2:]), memory,
-                cos_sum)
+        x_hat = self.deconv_output2(y, output_size=x.shape[-2:])
+        return x_hat, h, c, memory, cos_sum

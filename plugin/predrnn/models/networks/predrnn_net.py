@@ -1,10 +1,16 @@
 """The PredRNN recurrent core: stacked ST-LSTM cells with zigzag memory
-(Wang et al., TPAMI 2022, Sec. 3; SPEC sections 3-5).
+(Wang et al., TPAMI 2022, Sec. 3).
 
 A pure ``nn.Module`` with explicit arguments; loss weighting, curricula and
-patching live in the :class:`~predrnn.models.predictors.PredRNN` wrapper.
+patching live in the :class:`~predrnn.models.predictors.PredRNN` model.
 Parameter names match the authors' ``RNN`` (``cell_list.<l>...``,
 ``conv_last``, ``adapter``) so their checkpoints load by name.
+
+:class:`PredRNNNet` owns the rollout every backbone shares: the blend of
+ground truth and prediction, the eager / compiled / checkpointed step
+functions, the memory format and the decoupling loss. A conditioned
+backbone (:class:`~.action_predrnn_net.ActionPredRNNNet`) changes only how
+a step reads its condition and how its states are shaped.
 """
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
@@ -16,6 +22,9 @@ from predrnn.registry import MODELS
 from ..cells import SpatioTemporalLSTMCellV2
 from ..losses import decoupling_loss
 from .step_compiler import StepCompiler
+
+StepOutput = Tuple[torch.Tensor, List[torch.Tensor], List[torch.Tensor],
+                   torch.Tensor, Optional[torch.Tensor]]
 
 
 def check_gt_mask(gt_mask: torch.Tensor, batch: int, t_total: int) -> None:
@@ -42,12 +51,23 @@ def _checkpointed(kind: Callable) -> Callable:
     return step
 
 
+def _in_memory_format(clip: torch.Tensor,
+                      memory_format: torch.memory_format) -> torch.Tensor:
+    """``(B, T, C, H, W)`` whose per-step slices ``clip[:, t]`` are in
+    ``memory_format``: one layout change for the whole clip instead of one
+    per step."""
+    if memory_format is not torch.channels_last:
+        return clip
+    return clip.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3)
+
+
 @MODELS.register_module()
 class PredRNNNet(nn.Module):
     """Stacked ST-LSTM network on patched frames.
 
     Args:
-        in_channels (int): Channels of a patched frame, ``p*p*C``.
+        in_channels (int): Channels of a patched frame, ``p*p*C`` (set by
+            the model from ``frame_channels`` and the patch size).
         num_hidden (int | Sequence[int]): Hidden channels per layer; an int
             is used for every layer. Defaults to 128.
         num_layers (int): Number of layers when ``num_hidden`` is an int.
@@ -55,9 +75,10 @@ class PredRNNNet(nn.Module):
         kernel_size (int): Gate kernel size. Defaults to 5.
         layer_norm (bool): LayerNorm inside the cells. Defaults to False.
         spatial_size (Tuple[int, int], optional): ``(H/p, W/p)``; required
-            with ``layer_norm``.
+            with ``layer_norm`` (the model derives it from ``frame_size``).
         decouple (bool): Build the shared adapter ``W_dec`` and return the
-            memory decoupling loss (PredRNN-V2). Defaults to False.
+            memory decoupling loss (PredRNN-V2; set by the model).
+            Defaults to False.
         channels_last (bool): Run the recurrence in the channels-last
             (NHWC) memory format: the same function, and faster on
             hardware whose convolutions prefer NHWC (tensor-core GPUs, some
@@ -76,6 +97,9 @@ class PredRNNNet(nn.Module):
             ``dict(mode='reduce-overhead')`` for CUDA graphs. The same
             function as eager up to float32 round-off. Defaults to False.
     """
+
+    #: Numbers per condition vector the network reads (0: unconditioned).
+    condition_channels = 0
 
     def __init__(self,
                  in_channels: int,
@@ -100,6 +124,22 @@ class PredRNNNet(nn.Module):
                 f'memory travels through every layer (zigzag) and the '
                 f'decoupling adapter is shared across layers; got {hidden}. '
                 f'Give one num_hidden for every layer.')
+        self._init_rollout(in_channels, hidden, decouple, channels_last,
+                           activation_checkpointing, compile)
+        self.cell_list = nn.ModuleList(
+            SpatioTemporalLSTMCellV2(
+                in_channels if i == 0 else hidden[i - 1], hidden[i],
+                kernel_size, layer_norm, spatial_size)
+            for i in range(len(hidden)))
+        self.conv_last = nn.Conv2d(hidden[-1], in_channels, 1, bias=False)
+        if decouple:
+            self.adapter = nn.Conv2d(hidden[0], hidden[0], 1, bias=False)
+
+    def _init_rollout(self, in_channels: int, hidden: List[int],
+                      decouple: bool, channels_last: bool,
+                      activation_checkpointing: bool,
+                      compile: Union[bool, dict]) -> None:
+        """The attributes of the shared rollout (every backbone)."""
         self.in_channels = in_channels
         self.num_hidden: List[int] = hidden
         self.decouple = decouple
@@ -111,18 +151,11 @@ class PredRNNNet(nn.Module):
         # False: convolve the all-zero first states as the reference
         # implementations do (only to count their FLOPs; same results)
         self.skip_zero_states = True
-        self.cell_list = nn.ModuleList(
-            SpatioTemporalLSTMCellV2(
-                in_channels if i == 0 else hidden[i - 1], hidden[i],
-                kernel_size, layer_norm, spatial_size)
-            for i in range(len(hidden)))
-        self.conv_last = nn.Conv2d(hidden[-1], in_channels, 1, bias=False)
-        if decouple:
-            self.adapter = nn.Conv2d(hidden[0], hidden[0], 1, bias=False)
 
     def forward(self,
                 frames: torch.Tensor,
                 gt_mask: torch.Tensor,
+                conditions: Optional[torch.Tensor] = None,
                 return_decouple_loss: bool = False
                 ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Run ``T - 1`` steps and predict frames ``1 .. T-1``.
@@ -134,6 +167,9 @@ class PredRNNNet(nn.Module):
                 at each step: the step input is
                 ``mask * x[t] + (1 - mask) * x_hat[t]``. Step 0 always takes
                 ``x[0]``.
+            conditions (torch.Tensor, optional): ``(B, T, A)`` (or ``T-1``
+                rows) for a conditioned network, step ``t`` reading row
+                ``t``; None for an unconditioned one.
             return_decouple_loss (bool): Compute the decoupling loss (needs
                 ``decouple=True``). Defaults to False.
 
@@ -145,11 +181,10 @@ class PredRNNNet(nn.Module):
         check_gt_mask(gt_mask, b, t_total)
         if return_decouple_loss and not self.decouple:
             raise ValueError('This network was built with decouple=False.')
-        # One layout change for the whole clip instead of one per step:
-        # frames[:, t] is then a channels-last (B, C', H', W') view.
-        if self.memory_format is torch.channels_last:
-            frames = frames.permute(0, 1, 3, 4, 2).contiguous().permute(
-                0, 1, 4, 2, 3)
+        cond = self.step_conditions(conditions, frames)
+        frames = _in_memory_format(frames, self.memory_format)
+        if cond is not None:
+            cond = _in_memory_format(cond, self.memory_format)
         mask = gt_mask.to(frames.dtype)[:, :, None, None, None]
         checkpointed = (self.activation_checkpointing
                         and torch.is_grad_enabled())
@@ -157,18 +192,19 @@ class PredRNNNet(nn.Module):
         cosine_sums, preds = [], []
         state: tuple = ()
         for t in range(t_total - 1):
+            cond_t = None if cond is None else cond[:, t]
             # step 0 has all-zero states (its own step function: the cells
-            # skip the convolutions of zeros); the later ones blend the
+            # may skip the convolutions of zeros); the later ones blend the
             # ground truth and the previous prediction
             if t == 0:
-                kind, args = type(self)._first_step, (frames[:, 0], )
+                kind, args = type(self)._first_step, (frames[:, 0], cond_t)
             else:
                 kind = type(self)._next_step
-                args = (frames[:, t], mask[:, t], *state)
+                args = (frames[:, t], mask[:, t], cond_t, *state)
             if checkpointed:
                 kind = _checkpointed(kind)
-            step = self._step_function(kind, return_decouple_loss,
-                                       frames.device.type)
+            step = self.step_compiler(kind, return_decouple_loss,
+                                      device_type=frames.device.type)
             x_hat, h, c, memory, cos = step(self, *args,
                                             return_decouple_loss)
             state = (x_hat, h, c, memory)
@@ -184,63 +220,81 @@ class PredRNNNet(nn.Module):
                 (t_total - 1) * len(self.cell_list))
         return torch.stack(preds, dim=1), loss
 
-    def _step_function(self, kind: Callable, with_decoupling: bool,
-                       device_type: str) -> Callable:
-        """``kind`` (an unbound step method) as it runs now: itself in eager
-        mode, else its compiled copy for this variant (step kind,
-        decoupling, grad mode, autocast state)."""
-        return self.step_compiler(kind, with_decoupling,
-                                  device_type=device_type)
+    def step_conditions(self, conditions: Optional[torch.Tensor],
+                        frames: torch.Tensor) -> Optional[torch.Tensor]:
+        """What each step reads besides its frame, ``(B, T-1, ...)``;
+        None here: this network takes no conditions."""
+        if conditions is not None:
+            raise ValueError(
+                f'{type(self).__name__} is not conditioned: drop the '
+                f'conditions, or use a conditioned backbone '
+                f"(backbone=dict(type='ActionPredRNNNet', "
+                f'condition_channels=A)).')
+        return None
 
-    def _first_step(self, x: torch.Tensor, with_decoupling: bool
-                    ) -> Tuple[torch.Tensor, List[torch.Tensor],
-                               List[torch.Tensor], torch.Tensor,
-                               Optional[torch.Tensor]]:
-        """Step 0 on ``x[0]`` ``(B, C', H', W')`` from all-zero states:
-        ``None`` tells the cells to skip the convolutions of zeros (see
-        :meth:`SpatioTemporalLSTMCell.step`)."""
-        zero = None
-        if not self.skip_zero_states:
-            zero = x.new_zeros(x.shape[0], self.num_hidden[0],
-                               *x.shape[2:]).contiguous(
-                                   memory_format=self.memory_format)
+    def initial_state(self, x: torch.Tensor) -> Optional[torch.Tensor]:
+        """The all-zero first state for a step input ``x``: None (the
+        cells skip convolving it) or, with ``skip_zero_states=False``,
+        zeros ``(B, Ch, H', W')``."""
+        if self.skip_zero_states:
+            return None
+        return x.new_zeros(x.shape[0], self.num_hidden[0],
+                           *x.shape[2:]).contiguous(
+                               memory_format=self.memory_format)
+
+    def _first_step(self, x: torch.Tensor, cond: Optional[torch.Tensor],
+                    with_decoupling: bool) -> StepOutput:
+        """Step 0 on ``x[0]`` ``(B, C', H', W')`` from all-zero states."""
+        zero = self.initial_state(x)
         states = [zero] * len(self.cell_list)
-        return self._step(x, states, states, zero, with_decoupling)
+        return self._step(x, cond, states, states, zero, with_decoupling)
 
     def _next_step(self, frame: torch.Tensor, mask: torch.Tensor,
-                   x_hat: torch.Tensor, h: List[torch.Tensor],
-                   c: List[torch.Tensor], memory: torch.Tensor,
-                   with_decoupling: bool
-                   ) -> Tuple[torch.Tensor, List[torch.Tensor],
-                              List[torch.Tensor], torch.Tensor,
-                              Optional[torch.Tensor]]:
+                   cond: Optional[torch.Tensor], x_hat: torch.Tensor,
+                   h: List[torch.Tensor], c: List[torch.Tensor],
+                   memory: torch.Tensor, with_decoupling: bool
+                   ) -> StepOutput:
         """Step ``t >= 1``: the input ``mask * x[t] + (1 - mask) * x_hat``
         (``mask`` ``(B, 1, 1, 1)``; fused into the step when compiled), then
         the layer stack."""
         x = mask * frame + (1 - mask) * x_hat
-        return self._step(x, h, c, memory, with_decoupling)
+        return self._step(x, cond, h, c, memory, with_decoupling)
 
-    def _step(self, x: torch.Tensor, h: List[Optional[torch.Tensor]],
-              c: List[Optional[torch.Tensor]], memory: Optional[torch.Tensor],
-              with_decoupling: bool
-              ) -> Tuple[torch.Tensor, List[torch.Tensor], List[torch.Tensor],
-                         torch.Tensor, Optional[torch.Tensor]]:
-        """One time step through every layer (the zigzag path).
-
-        Returns the prediction of the next frame, the new ``h`` and ``c`` of
-        every layer, the memory leaving the top layer and, with
-        ``with_decoupling``, the sum over layers of the mean absolute cosine
-        between the adapted increments. The adapter runs once per layer on
-        tensors autograd keeps anyway, rather than on a concatenation of all
-        steps (which would store every increment a second time).
-        """
+    def _layer_stack(self, x: torch.Tensor, cond: Optional[torch.Tensor],
+                     h: List[Optional[torch.Tensor]],
+                     c: List[Optional[torch.Tensor]],
+                     memory: Optional[torch.Tensor], with_decoupling: bool
+                     ) -> Tuple[List[torch.Tensor], List[torch.Tensor],
+                                torch.Tensor, Optional[torch.Tensor]]:
+        """Every layer once (the zigzag path): new ``h`` and ``c`` lists,
+        the memory leaving the top layer and, with ``with_decoupling``, the
+        sum over layers of the mean absolute cosine between the adapted
+        increments. The adapter runs once per layer on tensors autograd
+        keeps anyway, rather than on a concatenation of all steps (which
+        would store every increment a second time)."""
         h, c = list(h), list(c)
         cos_sum = None
         for layer, cell in enumerate(self.cell_list):
             inp = x if layer == 0 else h[layer - 1]
-            h[layer], c[layer], memory, d_c, d_m = cell(
-                inp, h[layer], c[layer], memory)
+            h[layer], c[layer], memory, d_c, d_m = self._cell(
+                cell, inp, cond, h[layer], c[layer], memory)
             if with_decoupling:
                 cos = decoupling_loss(self.adapter(d_c), self.adapter(d_m))
                 cos_sum = cos if cos_sum is None else cos_sum + cos
+        return h, c, memory, cos_sum
+
+    def _cell(self, cell: nn.Module, x: torch.Tensor,
+              cond: Optional[torch.Tensor], h, c, m) -> Tuple[torch.Tensor,
+                                                              ...]:
+        """One cell on its layer input: ``(h', c', m', dC, dM)``."""
+        return cell(x, h, c, m)
+
+    def _step(self, x: torch.Tensor, cond: Optional[torch.Tensor],
+              h: List[Optional[torch.Tensor]],
+              c: List[Optional[torch.Tensor]], memory: Optional[torch.Tensor],
+              with_decoupling: bool) -> StepOutput:
+        """One time step: the layer stack, then the read-out of the next
+        frame from the top hidden state."""
+        h, c, memory, cos_sum = self._layer_stack(x, cond, h, c, memory,
+                                                  with_decoupling)
         return self.conv_last(h[-1]), h, c, memory, cos_sum

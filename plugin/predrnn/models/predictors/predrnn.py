@@ -1,8 +1,10 @@
 """PredRNN (v1) as an mmengine ``BaseModel`` (Wang et al., NeurIPS 2017).
 
-The wrapper owns what the recurrent core should not know about: patching
-(through :class:`VideoDataPreprocessor`), the training curriculum, the loss
-and the three forward modes of mmengine.
+The model owns what the recurrent network (its ``backbone``) should not
+know about: patching (through :class:`VideoDataPreprocessor`), the training
+curriculum, the loss, the three forward modes of mmengine and forecasts in
+data units. The backbone is a config part: the plain ST-LSTM stack or a
+conditioned one (actions, side information).
 """
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -15,13 +17,12 @@ from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 
 from predrnn.engine.finite_loss import check_finite_losses
-from predrnn.engine.iteration_seed_hook import CURRICULUM_SEED_KEY
 from predrnn.registry import MODELS, SCOPE
-from ..curricula import (BaseCurriculum, clip_seeds, global_batch_positions,
-                         inference_mask)
-from ..networks import PredRNNNet
-from ..utils import (CheckpointFormatError, describe_mismatch,
-                     infer_hyperparams, unpatch_frames)
+from ..curricula import (CURRICULUM_SEED_KEY, BaseCurriculum, clip_seeds,
+                         global_batch_positions, inference_mask)
+from ..utils import (CheckpointFormatError, check_patchable,
+                     describe_mismatch, infer_hyperparams, patch_frames,
+                     patched_shape, unpatch_frames)
 
 ConfigType = Union[dict, Any]
 
@@ -56,6 +57,22 @@ def build_component(cfg: ConfigType) -> Any:
     return MODELS.build(cfg)
 
 
+#: Flat model arguments of older configs that belong to the backbone.
+BACKBONE_KEYS = ('num_layers', 'num_hidden', 'kernel_size', 'layer_norm',
+                 'channels_last', 'activation_checkpointing', 'compile')
+
+
+def backbone_config(backbone: Optional[dict], default_type: str,
+                    **flat: Any) -> dict:
+    """The backbone config: ``backbone`` (its ``type`` defaults to
+    ``default_type``) with the flat keys of older configs that are not
+    None merged in (they win: a config inheriting the backbone form may
+    still override ``num_hidden`` the old way)."""
+    cfg = {'type': default_type, **(backbone or {})}
+    cfg.update({k: v for k, v in flat.items() if v is not None})
+    return cfg
+
+
 @MODELS.register_module()
 class PredRNN(BaseModel):
     """PredRNN v1: ST-LSTM stack, zigzag memory, scheduled sampling.
@@ -64,12 +81,15 @@ class PredRNN(BaseModel):
         in_frames (int): Observed frames ``T_in``. Defaults to 10.
         out_frames (int): Predicted frames ``T_out``. Defaults to 10.
         frame_channels (int): Image channels ``C``. Defaults to 1.
-        num_layers (int): ST-LSTM layers. Defaults to 4.
-        num_hidden (int): Hidden channels of every layer. Defaults to 128.
-        kernel_size (int): Gate kernel. Defaults to 5.
-        layer_norm (bool): LayerNorm in the cells. Defaults to False.
+        backbone (dict, optional): The recurrent network,
+            ``dict(type='PredRNNNet', num_layers=4, num_hidden=128,
+            kernel_size=5)`` (the default) or a conditioned one,
+            ``dict(type='ActionPredRNNNet', condition_channels=A, ...)``.
+            The model sets ``in_channels`` (``frame_channels *
+            patch_size**2``), ``decouple`` (v2) and, with ``layer_norm``,
+            ``spatial_size`` (``frame_size / patch_size``).
         frame_size (Tuple[int, int], optional): ``(H, W)`` of the frames;
-            needed only with ``layer_norm`` (the LayerNorm shape).
+            needed only with a layer-norm backbone (the LayerNorm shape).
         sampling (dict): Curriculum config. Defaults to
             ``ScheduledSampling`` (rate 2e-5, stop 50000).
         reverse_input (str | bool): Also train on the time-reversed clips
@@ -80,42 +100,41 @@ class PredRNN(BaseModel):
             logged losses are the mean of both). ``'one_step'``: one step on
             the mean loss of the clips and their reversals (one forward over
             ``2B`` clips: half the updates, twice the activation memory).
-            False: no reversed clips. Defaults to False.
-        channels_last (bool): Run the core in the NHWC memory format (same
-            function; faster on some hardware, see :class:`PredRNNNet`).
-            Defaults to False.
-        activation_checkpointing (bool): Recompute each time step in the
-            backward pass instead of storing its activations: much less
-            training memory for one extra forward pass. Defaults to False.
-        compile (bool | dict): Compile each time step of the recurrence
-            with ``torch.compile`` (``True`` or ``torch.compile`` arguments,
-            e.g. ``dict(mode='reduce-overhead')`` for CUDA graphs); see
-            :class:`PredRNNNet`. Use this rather than the Runner's
-            ``compile``, which would trace all steps unrolled. Defaults to
+            False: no reversed clips. Refused with a conditioned backbone
+            (reversed clips would need reversed conditions). Defaults to
             False.
         data_preprocessor (dict): Defaults to
-            ``VideoDataPreprocessor(patch_size=4)``.
+            ``VideoDataPreprocessor(patch_size=4)``; a conditioned backbone
+            needs ``ConditionedVideoDataPreprocessor``.
         init_cfg (dict, optional): mmengine weight initialisation.
+        num_layers, num_hidden, kernel_size, layer_norm, channels_last,
+            activation_checkpointing, compile: the flat form of older
+            configs, merged into ``backbone`` (see :class:`PredRNNNet` for
+            their meaning: ``compile`` compiles each time step, so use it
+            rather than the Runner's ``compile``, which would trace all
+            steps unrolled).
     """
 
     decouple = False
+    default_backbone = 'PredRNNNet'
 
     def __init__(self,
                  in_frames: int = 10,
                  out_frames: int = 10,
                  frame_channels: int = 1,
-                 num_layers: int = 4,
-                 num_hidden: int = 128,
-                 kernel_size: int = 5,
-                 layer_norm: bool = False,
+                 backbone: Optional[dict] = None,
                  frame_size: Optional[Tuple[int, int]] = None,
                  sampling: Optional[ConfigType] = None,
                  reverse_input: Union[bool, str] = False,
-                 channels_last: bool = False,
-                 activation_checkpointing: bool = False,
-                 compile: Union[bool, dict] = False,
                  data_preprocessor: Optional[ConfigType] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 num_layers: Optional[int] = None,
+                 num_hidden: Optional[int] = None,
+                 kernel_size: Optional[int] = None,
+                 layer_norm: Optional[bool] = None,
+                 channels_last: Optional[bool] = None,
+                 activation_checkpointing: Optional[bool] = None,
+                 compile: Union[bool, dict, None] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='VideoDataPreprocessor', patch_size=4)
         super().__init__(
@@ -127,26 +146,49 @@ class PredRNN(BaseModel):
         self.in_frames, self.out_frames = in_frames, out_frames
         self.frame_channels = frame_channels
         self.patch_size = self.data_preprocessor.patch_size
-        spatial = None
-        if layer_norm:
-            if frame_size is None:
-                raise ValueError('layer_norm=True needs frame_size=(H, W).')
-            spatial = (frame_size[0] // self.patch_size,
-                       frame_size[1] // self.patch_size)
+        self.data_preprocessor.reserve_channels(frame_channels)
         self.frame_size = frame_size
-        self.net = PredRNNNet(
-            in_channels=frame_channels * self.patch_size ** 2,
-            num_hidden=num_hidden, num_layers=num_layers,
-            kernel_size=kernel_size, layer_norm=layer_norm,
-            spatial_size=spatial, decouple=self.decouple,
-            channels_last=channels_last,
+        self.net = self.build_backbone(backbone_config(
+            backbone, self.default_backbone, num_layers=num_layers,
+            num_hidden=num_hidden, kernel_size=kernel_size,
+            layer_norm=layer_norm, channels_last=channels_last,
             activation_checkpointing=activation_checkpointing,
-            compile=compile)
+            compile=compile))
         if sampling is None:
             sampling = self.default_sampling()
         self.sampling: BaseCurriculum = build_component(sampling)
         self.reverse_input = check_reverse_input(reverse_input)
+        if self.reverse_input and self.condition_channels:
+            raise ValueError(
+                f'reverse_input={reverse_input!r} is not supported with a '
+                f'conditioned backbone: a time-reversed clip would need '
+                f'time-reversed conditions, whose meaning depends on the '
+                f'data.')
         self.register_load_state_dict_pre_hook(self._check_incoming_weights)
+
+    def build_backbone(self, cfg: dict) -> nn.Module:
+        """Build the recurrent network with what the model knows: the
+        patched channels, decoupling (v2) and the layer-norm grid."""
+        known = dict(in_channels=self.frame_channels * self.patch_size ** 2,
+                     decouple=self.decouple)
+        for key, value in known.items():
+            if cfg.setdefault(key, value) != value:
+                raise ValueError(
+                    f'backbone {key}={cfg[key]!r} contradicts the model '
+                    f'({value!r}, from frame_channels, patch_size and the '
+                    f'model type): leave {key} out of the backbone config.')
+        if cfg.get('layer_norm') and cfg.get('spatial_size') is None:
+            if self.frame_size is None:
+                raise ValueError('layer_norm=True needs frame_size=(H, W) '
+                                 'on the model (the LayerNorm shape).')
+            cfg['spatial_size'] = patched_shape(
+                self.frame_channels, *self.frame_size, self.patch_size)[1:]
+        return build_component(cfg)
+
+    @property
+    def condition_channels(self) -> int:
+        """Numbers per condition vector the backbone reads (0: none)."""
+        return self.net.condition_channels
 
     @staticmethod
     def default_sampling() -> dict:
@@ -169,12 +211,21 @@ class PredRNN(BaseModel):
                 f'{sample}). A checkpoint of the authors\' code or of '
                 f'OpenSTL must first be converted: python '
                 f'tools/convert_checkpoint.py SRC DST.')
+        own = self.net.state_dict()
         message = describe_mismatch(
-            infer_hyperparams(self.net.state_dict()),
-            infer_hyperparams(incoming), self.patch_size,
-            self.frame_channels)
+            infer_hyperparams(own), infer_hyperparams(incoming),
+            self.patch_size, self.frame_channels) or ''
+        wrong = [f'{k}: checkpoint {tuple(v.shape)}, model '
+                 f'{tuple(own[k].shape)}' for k, v in incoming.items()
+                 if k in own and tuple(v.shape) != tuple(own[k].shape)]
+        if wrong:
+            message += (
+                '\nTensors of the checkpoint do not fit this model (check '
+                'the backbone: num_hidden, kernel_size, condition_channels, '
+                'fusion, conv_on_input; and the patch size):\n  '
+                + '\n  '.join(wrong))
         if message:
-            raise CheckpointFormatError(message)
+            raise CheckpointFormatError(message.strip())
 
     @property
     def total_frames(self) -> int:
@@ -185,6 +236,7 @@ class PredRNN(BaseModel):
                 inputs: torch.Tensor,
                 data_samples: Optional[Any] = None,
                 mode: str = 'tensor',
+                conditions: Optional[torch.Tensor] = None,
                 gt_mask: Optional[torch.Tensor] = None
                 ) -> Union[Dict[str, torch.Tensor], List[dict], torch.Tensor]:
         """Dispatch on ``mode``.
@@ -197,17 +249,26 @@ class PredRNN(BaseModel):
             mode (str): ``'loss'``: dict of losses. ``'predict'``: one dict
                 per clip with ``pred``/``gt`` ``(T_out, C, H, W)`` and
                 ``inputs`` ``(T_in, C, H, W)``, unpatched, ``pred`` not
-                clipped. ``'tensor'``: raw predictions of frames
-                ``1 .. T-1`` ``(B, T-1, C, H, W)``, deterministic.
+                clipped (and the clip's ``conditions``). ``'tensor'``: raw
+                predictions of frames ``1 .. T-1`` ``(B, T-1, C, H, W)``,
+                deterministic.
+            conditions (torch.Tensor, optional): ``(B, T, A)`` for a
+                conditioned backbone (all ``T`` frames, also when
+                ``'tensor'`` gets only the observed ones: the future
+                conditions are what the forecast follows); given by
+                ``ConditionedVideoDataPreprocessor``.
             gt_mask (torch.Tensor, optional): ``'loss'`` only: the
                 ``(B, T-1)`` curriculum mask to use instead of drawing one.
         """
+        if conditions is not None:
+            conditions = torch.as_tensor(conditions).to(inputs.device,
+                                                        torch.float32)
         if mode == 'loss':
-            return self.loss(inputs, gt_mask)
+            return self.loss(inputs, gt_mask, conditions)
         if mode == 'predict':
-            return self.predict(inputs)
+            return self.predict(inputs, conditions)
         if mode == 'tensor':
-            return self.unpatch(self.infer(inputs))
+            return self.unpatch(self.infer(inputs, conditions))
         raise ValueError(f'Unknown mode {mode!r}; use "loss", "predict" or '
                          f'"tensor".')
 
@@ -275,7 +336,8 @@ class PredRNN(BaseModel):
 
     # ------------------------------------------------------------------ #
     def loss(self, inputs: torch.Tensor,
-             gt_mask: Optional[torch.Tensor] = None
+             gt_mask: Optional[torch.Tensor] = None,
+             conditions: Optional[torch.Tensor] = None
              ) -> Dict[str, torch.Tensor]:
         """Curriculum-sampled forward pass and the training losses (with
         ``reverse_input='one_step'`` over the clips and their reversals)."""
@@ -294,7 +356,7 @@ class PredRNN(BaseModel):
         if self.reverse_input == 'one_step':
             inputs = torch.cat([inputs, inputs.flip(1)])
             mask = mask.repeat(2, 1)
-        preds, decouple = self.net(inputs, mask,
+        preds, decouple = self.net(inputs, mask, conditions=conditions,
                                    return_decouple_loss=self.decouple)
         losses = dict(loss_recon=F.mse_loss(preds, inputs[:, 1:]))
         if self.decouple:
@@ -304,33 +366,116 @@ class PredRNN(BaseModel):
     def decouple_losses(self, decouple: torch.Tensor) -> Dict[str, torch.Tensor]:
         return {}
 
-    def infer(self, inputs: torch.Tensor) -> torch.Tensor:
+    def infer(self, inputs: torch.Tensor,
+              conditions: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Deterministic rollout: encoder steps see the ground truth, decoder
         steps the previous prediction. Returns patched ``(B, T-1, ...)``."""
-        return self.net(*self.rollout_inputs(inputs))[0]
+        clip, mask = self.rollout_inputs(inputs)
+        return self.net(clip, mask, conditions=conditions)[0]
 
-    def rollout_inputs(self, inputs: torch.Tensor
+    def rollout_inputs(self, inputs: torch.Tensor,
+                       future: Optional[int] = None
                        ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """The full-length clip (observed-only ``inputs`` padded with zeros:
-        the mask never selects them) and the ``(B, T-1)`` inference mask."""
+        """The full-length clip and the ``(B, T-1)`` inference mask.
+
+        Observed-only ``inputs`` (``T_in`` frames) are padded with
+        ``future`` frames of zeros (default ``out_frames``; the mask never
+        selects them), so a forecast may run past the trained horizon.
+        """
         self.check_clip(inputs, allow_observed_only=True)
         if inputs.shape[1] == self.in_frames:  # future unknown: pad
-            pad = inputs.new_zeros(inputs.shape[0], self.out_frames,
+            future = self.out_frames if future is None else future
+            pad = inputs.new_zeros(inputs.shape[0], future,
                                    *inputs.shape[2:])
             inputs = torch.cat([inputs, pad], dim=1)
         mask = inference_mask(inputs.shape[0], self.in_frames,
-                              self.total_frames, inputs.device)
+                              inputs.shape[1], inputs.device)
         return inputs, mask
 
-    def predict(self, inputs: torch.Tensor) -> List[Dict[str, torch.Tensor]]:
-        """One dict per clip: ``pred``, ``gt`` and ``inputs`` (see forward)."""
+    def predict(self, inputs: torch.Tensor,
+                conditions: Optional[torch.Tensor] = None
+                ) -> List[Dict[str, torch.Tensor]]:
+        """One dict per clip: ``pred``, ``gt`` and ``inputs`` (see forward),
+        and the clip's ``conditions`` ``(T, A)`` when given."""
         self.check_clip(inputs)
-        preds = self.unpatch(self.infer(inputs)[:, self.in_frames - 1:])
+        preds = self.unpatch(self.infer(inputs, conditions)[
+            :, self.in_frames - 1:])
         clips = self.unpatch(inputs)
-        return [
+        results = [
             dict(pred=p, gt=c[self.in_frames:], inputs=c[:self.in_frames])
             for p, c in zip(preds, clips)
         ]
+        if conditions is not None:
+            for result, cond in zip(results, conditions):
+                result['conditions'] = cond
+        return results
+
+    @torch.no_grad()
+    def forecast(self, observed: torch.Tensor, future: int,
+                 conditions: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Predict ``future`` frames after ``observed``, in data units.
+
+        The recurrence is length-agnostic: past the trained ``out_frames``
+        it keeps feeding its own predictions (quality degrades: errors
+        compound and predictions blur).
+
+        Args:
+            observed (torch.Tensor): ``(B, T_obs, C, H, W)`` in data units
+                (any dtype), ``T_obs >= in_frames``; the last ``in_frames``
+                are used.
+            future (int): Frames to predict, any number >= 1.
+            conditions (torch.Tensor, optional): Conditioned backbones: one
+                row per frame of the ``in_frames + future`` window,
+                ``(B, T, A)`` or ``(T, A)`` (the same for every clip);
+                row ``t`` acts between window frames ``t`` and ``t + 1``.
+
+        Returns:
+            torch.Tensor: float32 ``(B, future, C, H, W)`` in data units,
+            not clipped. Without a normalisation, uint8 input gives 0..255
+            and float input (taken as it is, in [0, 1]) gives [0, 1].
+        """
+        self.check_observed(observed, future)
+        pre = self.data_preprocessor
+        device = next(self.parameters()).device
+        frames = pre.normalize(observed[:, -self.in_frames:].to(device))
+        if conditions is not None:
+            conditions = torch.as_tensor(conditions).to(device, torch.float32)
+            if conditions.dim() == 2:
+                conditions = conditions.expand(frames.shape[0], -1, -1)
+        clip, mask = self.rollout_inputs(
+            patch_frames(frames, self.patch_size), future)
+        preds = self.net(clip, mask, conditions=conditions)[0]
+        frames = self.unpatch(preds[:, self.in_frames - 1:])
+        if pre.normalization is None and observed.is_floating_point():
+            return frames.float()  # the input's units are the model's
+        return pre.denormalize(frames)
+
+    def check_observed(self, observed: torch.Tensor, future: int) -> None:
+        """Clear errors for observed frames (data units) the model cannot
+        forecast from."""
+        if observed.dim() != 5:
+            raise ValueError(f'observed must be (B, T, C, H, W), got shape '
+                             f'{tuple(observed.shape)}')
+        if observed.shape[1] < self.in_frames:
+            raise ValueError(f'{observed.shape[1]} frames given; the model '
+                             f'needs in_frames = {self.in_frames} observed '
+                             f'frames.')
+        if observed.shape[2] != self.frame_channels:
+            raise ValueError(
+                f'The input has {observed.shape[2]} channels but the model '
+                f'was trained on {self.frame_channels}; convert the input '
+                "(color='rgb' or 'gray') or use a matching checkpoint.")
+        if future < 1:
+            raise ValueError(f'future must be >= 1, got {future}')
+        size, trained = tuple(observed.shape[-2:]), self.frame_size
+        if trained and size != tuple(trained) and any(
+                isinstance(m, nn.LayerNorm) for m in self.modules()):
+            raise ValueError(
+                f'The input frames are {size[0]}x{size[1]} but the model '
+                f'(layer_norm) was built for {trained[0]}x{trained[1]}; set '
+                f"resize={tuple(trained)} on the config's test dataset "
+                '(tools/predict.py applies it) or resize the input.')
+        check_patchable(*size, self.patch_size)
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:

@@ -1,10 +1,11 @@
-"""Read the authors' action-conditioned PredRNN-V2 checkpoints (SPEC 10).
+"""Read the authors' action-conditioned PredRNN-V2 checkpoints.
 
 The authors' BAIR model (``action_cond_predrnn_v2``) saves the same
-``{'net_param': state_dict}`` as their other models, with the names of
-SPEC section 7 plus ``cell_list.<l>.conv_a.0.weight/bias``, biases on every
-cell convolution, ``conv_input1/2.weight``, ``action_conv_input1/2.weight``
-and ``deconv_output1/2.weight`` (with ``conv_on_input``) and
+``{'net_param': state_dict}`` as their other models, with the names of the
+plain model (:mod:`.reference_checkpoints`) plus
+``cell_list.<l>.conv_a.0.weight/bias``, biases on every cell convolution,
+``conv_input1/2.weight``, ``action_conv_input1/2.weight`` and
+``deconv_output1/2.weight`` (with ``conv_on_input``) and
 ``adapter.weight``. :class:`~predrnn.models.networks.ActionPredRNNNet` uses
 these names, so converting means finding the tensors, validating the key
 set against the hyperparameters their shapes imply and adding ``net.``.

@@ -1,4 +1,4 @@
-"""Space-to-channel patching of frames (SPEC section 1).
+"""Space-to-channel patching of frames.
 
 A frame ``(C, H, W)`` is cut into ``p x p`` patches that become channels:
 ``(C, H, W) -> (p*p*C, H/p, W/p)``. The channel index of pixel

@@ -1,4 +1,4 @@
-"""Read the weights of the reference implementations (SPEC section 7).
+"""Read the weights of the reference implementations.
 
 The authors' code (thuml/predrnn-pytorch) saves ``model.ckpt-<iter>`` as
 ``{'net_param': state_dict}``; OpenSTL saves the same tensors under a
@@ -87,6 +87,19 @@ def count_cell_layers(state: Mapping[str, torch.Tensor]) -> int:
     return len(layers)
 
 
+def frame_channels_of(state: Mapping[str, torch.Tensor],
+                      default: int) -> int:
+    """Channels of the patched frame, read from the layer that writes the
+    prediction (``conv_last`` or an action model's ``deconv_output2``):
+    right also where layer 0 reads more than the frame (an encoder, an
+    added condition)."""
+    if 'deconv_output2.weight' in state:
+        return state['deconv_output2.weight'].shape[1]
+    if 'conv_last.weight' in state:
+        return state['conv_last.weight'].shape[0]
+    return default
+
+
 def infer_hyperparams(state: Mapping[str, torch.Tensor]) -> NetHyperParams:
     """Read layers, hidden size, input channels, kernel, layer norm and
     decoupling from the shapes of authors-named tensors."""
@@ -100,7 +113,7 @@ def infer_hyperparams(state: Mapping[str, torch.Tensor]) -> NetHyperParams:
     return NetHyperParams(
         num_layers=num_layers,
         num_hidden=conv_x.shape[0] // 7,
-        in_channels=conv_x.shape[1],
+        in_channels=frame_channels_of(state, conv_x.shape[1]),
         kernel_size=conv_x.shape[-1],
         layer_norm=norm is not None,
         decouple='adapter.weight' in state,
