@@ -57,6 +57,10 @@ class SequenceDataset(Dataset):
         frame_stride (int): Keep every n-th frame (temporal subsampling).
             Defaults to 1.
         resize (tuple, optional): ``(H, W)`` to resize to. Defaults to None.
+        resize_interpolation (str, optional): ``'area'``, ``'linear'``,
+            ``'nearest'`` or ``'cubic'``; None: area when shrinking, linear
+            when enlarging. ``'nearest'`` keeps objects of a pixel or two
+            from being averaged away. Defaults to None.
         crop (tuple, optional): Centre crop ``(H, W)`` after the resize.
             Defaults to None.
         color (str, optional): ``'gray'``, ``'rgb'`` or None (keep the
@@ -94,6 +98,7 @@ class SequenceDataset(Dataset):
                  resize: Optional[Sequence[int]] = None,
                  crop: Optional[Sequence[int]] = None,
                  color: Optional[str] = None,
+                 resize_interpolation: Optional[str] = None,
                  normalization: Optional[dict] = None,
                  patch_size: Optional[int] = None,
                  npz_key: Optional[str] = None,
@@ -112,7 +117,8 @@ class SequenceDataset(Dataset):
         self.split_ratios = tuple(split_ratios)
         self.split_gap = self.num_frames if split_gap is None else split_gap
         self.window_stride, self.frame_stride = window_stride, frame_stride
-        self.transform = FrameTransform(resize, crop, color)
+        self.transform = FrameTransform(resize, crop, color,
+                                        resize_interpolation)
         sources = [source] if isinstance(source, str) else list(source)
         self.source = [os.path.join(data_root, s) for s in sources]
         self.layout, self.npz_key = layout, npz_key
