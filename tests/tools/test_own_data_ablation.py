@@ -1,5 +1,6 @@
 """tools/analysis_tools/own_data_ablation.py on a tiny config, 2 iterations
 per variant: tables and JSON, baselines computed independently here."""
+import importlib.util
 import json
 import os.path as osp
 import sys
@@ -98,3 +99,23 @@ def test_bad_options_and_missing_source_are_named(setup, capsys):
         own_data_ablation.main([config, source + '.missing'])
     assert 'does not exist' in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_tools_test_writes_the_frame_ranges_into_metrics_json(setup):
+    config, source, out = setup
+    own_data_ablation.main([config, source, '--iters', '1', '--work-dir',
+                            str(out), '--variant', 'v'])
+    spec = importlib.util.spec_from_file_location(
+        'predrnn_test_tool', osp.join(ROOT, 'tools', 'test.py'))
+    test_tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(test_tool)
+    test_tool.main([config, str(out / 'v' / 'iter_1.pth'), '--work-dir',
+                    str(out / 'test'), '--cfg-options',
+                    f'test_dataloader.dataset.source={source}',
+                    'test_dataloader.dataset.data_root='])
+    found = list((out / 'test').glob('*/metrics.json'))
+    with open(found[0]) as f:
+        test_set = json.load(f)['test_set']
+    assert test_set['name'] == 'frame_ranges'
+    assert test_set['frame_ranges'] == [[source, 112, 120]]
+    assert test_set['num_windows'] == 5
