@@ -188,7 +188,8 @@ def evaluate(model, cfg: Config, args) -> Tuple[Dict[str, dict], dict,
     n_in = dataset.in_frames
     observed, truth = clips[:, :n_in], clips[:, n_in:].double()
     preds = torch.cat([
-        forecast(model, observed[i:i + args.batch_size], truth.shape[1])
+        forecast(model, observed[i:i + args.batch_size],
+                 truth.shape[1]).cpu()
         for i in range(0, len(clips), args.batch_size)])
     last = observed[:, -1].double()
     forecasts = {
