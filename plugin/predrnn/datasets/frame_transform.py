@@ -6,6 +6,12 @@ import cv2
 import numpy as np
 
 COLORS = (None, 'rgb', 'gray')
+INTERPOLATIONS = {
+    'area': cv2.INTER_AREA,
+    'linear': cv2.INTER_LINEAR,
+    'nearest': cv2.INTER_NEAREST,
+    'cubic': cv2.INTER_CUBIC,
+}
 
 
 def _pair(size: Optional[Sequence[int]], name: str
@@ -22,8 +28,12 @@ class FrameTransform:
     """Applied to every frame: colour conversion, then resize, then crop.
 
     Args:
-        resize (tuple, optional): Target ``(H, W)``; area interpolation
-            when shrinking, linear when enlarging. Defaults to None.
+        resize (tuple, optional): Target ``(H, W)``. Defaults to None.
+        resize_interpolation (str, optional): ``'area'``, ``'linear'``,
+            ``'nearest'`` or ``'cubic'`` (OpenCV's ``INTER_*``); None: area
+            when shrinking (averages, no aliasing), linear when enlarging.
+            ``'nearest'`` keeps values exact (labels, masks, objects of a
+            pixel or two). Defaults to None.
         crop (tuple, optional): Centre crop ``(H, W)`` after the resize.
             Defaults to None.
         color (str, optional): ``'gray'`` (3 channels -> 1, ITU-R BT.601
@@ -33,9 +43,17 @@ class FrameTransform:
 
     def __init__(self, resize: Optional[Sequence[int]] = None,
                  crop: Optional[Sequence[int]] = None,
-                 color: Optional[str] = None) -> None:
+                 color: Optional[str] = None,
+                 resize_interpolation: Optional[str] = None) -> None:
         if color not in COLORS:
             raise ValueError(f'color must be one of {COLORS}, got {color!r}')
+        if (resize_interpolation is not None
+                and resize_interpolation not in INTERPOLATIONS):
+            raise ValueError(
+                f'resize_interpolation must be one of '
+                f'{tuple(INTERPOLATIONS)} or None (area when shrinking, '
+                f'linear when enlarging), got {resize_interpolation!r}')
+        self.resize_interpolation = resize_interpolation
         self.resize = _pair(resize, 'resize')
         self.crop = _pair(crop, 'crop')
         self.color = color
@@ -58,6 +76,13 @@ class FrameTransform:
             return frames
         return np.stack([self._frame(f) for f in frames])
 
+    def _method(self, size: Tuple[int, int]) -> int:
+        """OpenCV interpolation flag to resize frames of ``size``."""
+        if self.resize_interpolation is not None:
+            return INTERPOLATIONS[self.resize_interpolation]
+        shrink = self.resize[0] * self.resize[1] < size[0] * size[1]
+        return cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+
     def _frame(self, frame: np.ndarray) -> np.ndarray:
         channels = frame.shape[0]
         if self.color == 'gray' and channels != 1:
@@ -73,8 +98,7 @@ class FrameTransform:
             frame = np.repeat(frame, 3, axis=0)
         if self.resize and frame.shape[1:] != self.resize:
             height, width = self.resize
-            shrink = height * width < frame.shape[1] * frame.shape[2]
-            method = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+            method = self._method(frame.shape[1:])
             if frame.shape[0] <= 4:  # one call for grey, RGB, RGBA
                 image = cv2.resize(np.ascontiguousarray(frame.transpose(
                     1, 2, 0)), (width, height), interpolation=method)

@@ -20,6 +20,11 @@ from .sequence_splits import split_ranges, window_starts
 # the train and val datasets of one run compute them once.
 _STATS_CACHE: Dict[str, dict] = {}
 _STATS_CHUNK = 64
+# Frame ranges listed in the log and metainfo (the counts tell the rest),
+# and the fewest windows a split may hold without a warning.
+MAX_LISTED_RANGES = 10
+MAX_LOGGED_RANGES = 3
+FEW_WINDOWS = 8
 
 
 @DATASETS.register_module()
@@ -57,6 +62,10 @@ class SequenceDataset(Dataset):
         frame_stride (int): Keep every n-th frame (temporal subsampling).
             Defaults to 1.
         resize (tuple, optional): ``(H, W)`` to resize to. Defaults to None.
+        resize_interpolation (str, optional): ``'area'``, ``'linear'``,
+            ``'nearest'`` or ``'cubic'``; None: area when shrinking, linear
+            when enlarging. ``'nearest'`` keeps objects of a pixel or two
+            from being averaged away. Defaults to None.
         crop (tuple, optional): Centre crop ``(H, W)`` after the resize.
             Defaults to None.
         color (str, optional): ``'gray'``, ``'rgb'`` or None (keep the
@@ -94,6 +103,7 @@ class SequenceDataset(Dataset):
                  resize: Optional[Sequence[int]] = None,
                  crop: Optional[Sequence[int]] = None,
                  color: Optional[str] = None,
+                 resize_interpolation: Optional[str] = None,
                  normalization: Optional[dict] = None,
                  patch_size: Optional[int] = None,
                  npz_key: Optional[str] = None,
@@ -112,7 +122,8 @@ class SequenceDataset(Dataset):
         self.split_ratios = tuple(split_ratios)
         self.split_gap = self.num_frames if split_gap is None else split_gap
         self.window_stride, self.frame_stride = window_stride, frame_stride
-        self.transform = FrameTransform(resize, crop, color)
+        self.transform = FrameTransform(resize, crop, color,
+                                        resize_interpolation)
         sources = [source] if isinstance(source, str) else list(source)
         self.source = [os.path.join(data_root, s) for s in sources]
         self.layout, self.npz_key = layout, npz_key
@@ -134,6 +145,7 @@ class SequenceDataset(Dataset):
             f'x{self.frame_size[1]}, {self.dtype}) from '
             f'{len(self.ranges)} of {len(self.sequences)} sequences',
             logger='current')
+        self._log_frame_ranges()
 
     def open_sources(self) -> list:
         """The sequences of ``self.source`` (see
@@ -218,6 +230,36 @@ class SequenceDataset(Dataset):
                 f'skipped, e.g. {short[0][0]} ({short[0][1]} frames)',
                 logger='current', level=logging.WARNING)
 
+    def frame_ranges(self) -> List[list]:
+        """``[name, first, end]`` per sequence the split's windows come
+        from: source frames ``first`` to ``end - 1`` (before the frame
+        stride), the split's part of that sequence."""
+        used = set(self.windows[:, 0].tolist())
+        s = self.frame_stride
+        return [[self.sequences[q].name, a * s, (b - 1) * s + 1]
+                for q, a, b in self.ranges if q in used]
+
+    def _log_frame_ranges(self) -> None:
+        ranges = self.frame_ranges()
+        counts = np.bincount(self.windows[:, 0],
+                             minlength=len(self.sequences))
+        used = [q for q, _, _ in self.ranges if counts[q]]
+        lines = [f'{self.split}: frames {a}-{b - 1} of {name} '
+                 f'({counts[q]} windows)'
+                 for (name, a, b), q in zip(ranges, used)]
+        more = len(lines) - MAX_LOGGED_RANGES
+        print_log('SequenceDataset: ' + '; '.join(lines[:MAX_LOGGED_RANGES])
+                  + (f'; and {more} more sequences' if more > 0 else ''),
+                  logger='current')
+        if len(self.windows) < FEW_WINDOWS:
+            print_log(
+                f'SequenceDataset[{self.split}]: only {len(self.windows)} '
+                f'windows of {self.num_frames} frames; metrics on so few '
+                'clips are noisy. Use longer or more sequences, a larger '
+                'share in split_ratios, a smaller split_gap or '
+                'window_stride, or fewer frames per window.',
+                logger='current', level=logging.WARNING)
+
     # ------------------------------------------------------------------
     # Normalisation
     # ------------------------------------------------------------------
@@ -299,7 +341,14 @@ class SequenceDataset(Dataset):
     @property
     def metainfo(self) -> dict:
         """Given to metrics as ``dataset_meta`` (and saved by mmengine in
-        every checkpoint's ``meta.dataset_meta``)."""
+        every checkpoint's ``meta.dataset_meta``).
+
+        ``frame_ranges`` lists the first ``MAX_LISTED_RANGES`` of
+        :meth:`frame_ranges`, ``num_frame_ranges`` counts them all; the
+        val and test splits repeat them in ``test_set``, which
+        ``tools/test.py`` writes into ``metrics.json``.
+        """
+        ranges = self.frame_ranges()
         meta = dict(
             dataset_name='SequenceDataset',
             split=self.split,
@@ -310,7 +359,14 @@ class SequenceDataset(Dataset):
             dtype=str(self.dtype),
             sources=self.source,
             num_windows=len(self.windows),
+            frame_ranges=ranges[:MAX_LISTED_RANGES],
+            num_frame_ranges=len(ranges),
             comparable=False)
+        if self.split != 'train':
+            meta['test_set'] = dict(
+                name='frame_ranges', split=self.split,
+                frame_ranges=meta['frame_ranges'],
+                num_frame_ranges=len(ranges), num_windows=len(self.windows))
         if self._declared is not None:
             meta['normalization'] = self.normalization
         return meta

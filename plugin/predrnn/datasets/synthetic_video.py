@@ -1,5 +1,8 @@
 """Moving coloured shapes: a synthetic colour, non-square video for tests,
-the example config and users who want to try the pipeline without data."""
+the example config and users who want to try the pipeline without data;
+writers of frames as a video or a ``.npy`` array (for the footage of
+:mod:`predrnn.datasets.sprite_footage` too)."""
+import json
 import os
 from typing import Optional
 
@@ -7,6 +10,7 @@ import cv2
 import numpy as np
 
 from predrnn.utils import atomic_write
+from .array_file import sidecar_path
 
 
 def moving_shapes(num_frames: int, height: int = 48, width: int = 64,
@@ -67,4 +71,23 @@ def write_video(path: str, frames: np.ndarray, fps: float = 10.0,
         finally:
             writer.release()
         os.replace(tmp_video, tmp)
+    return path
+
+
+def write_frames_array(path: str, frames: np.ndarray, fps: float = 10.0,
+                       **info) -> str:
+    """Write RGB frames ``(T, H, W, 3)`` as ``.npy`` (layout ``THWC``) with
+    the JSON sidecar :class:`~predrnn.datasets.SequenceDataset` reads the
+    layout from; both atomically. ``info`` goes into the sidecar."""
+    meta = dict(layout='THWC', shape=list(frames.shape),
+                dtype=str(frames.dtype), fps=fps,
+                value_range=[float(frames.min()), float(frames.max())],
+                created_by='tools/dataset_converters/make_synthetic_video.py',
+                **info)
+    with atomic_write(path) as tmp:
+        with open(tmp, 'wb') as f:
+            np.save(f, frames)
+    with atomic_write(sidecar_path(path)) as tmp:
+        with open(tmp, 'w') as f:
+            json.dump(meta, f, indent=2)
     return path
