@@ -8,6 +8,7 @@ per module; the refusals call ``main(argv)`` in-process (they stop before
 any test iteration).
 """
 import glob
+import hashlib
 import importlib.util
 import json
 import os
@@ -179,6 +180,18 @@ def test_exit_code_and_printed_table(setup):
     # the tool says where the files went
     assert f'Metrics: {osp.join(_log_dir(setup), "metrics.json")}' in (
         proc.stdout)
+
+
+def test_metrics_json_has_the_generated_set_checksum(setup):
+    assert setup['proc'].returncode == 0, setup['proc'].stderr[-3000:]
+    with open(osp.join(_log_dir(setup), 'metrics.json')) as f:
+        test_set = json.load(f)['test_set']
+    assert test_set['name'] == 'generated'
+    with open(test_set['path'], 'rb') as f:
+        assert test_set['sha256'] == hashlib.sha256(f.read()).hexdigest()
+    log = glob.glob(osp.join(_log_dir(setup), '*.log'))
+    with open(log[0]) as f:
+        assert f"sha256 {test_set['sha256']}" in f.read()
 
 
 def test_metrics_json_matches_independent_computation(setup, expected):
