@@ -18,7 +18,9 @@ model_wrapper_cfg = dict(
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100),
+    # mmengine's LoggerHook, also logging each of the first 10 iterations
+    # (time per iteration and ETA from the start of a long run)
+    logger=dict(type='ProgressLoggerHook', interval=100, first_iters=10),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # keeps latest checkpoints and the best one by validation MSE; written
     # to a temporary file and renamed when complete (a full disk never

@@ -83,5 +83,5 @@ train_cfg = dict(
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
+    logger=dict(interval=50),
     checkpoint=dict(interval=val_interval, max_keep_ckpts=1))

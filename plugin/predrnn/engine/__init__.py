@@ -21,6 +21,7 @@ from .finite_loss import check_finite_losses
 from .finite_weights import check_finite_weights, nonfinite_tensors
 from .iteration_seed_hook import IterationSeedHook, iteration_seed
 from .loss_divergence_hook import LossDivergenceHook
+from .progress_logger_hook import ProgressLoggerHook
 from .safe_checkpoint import (CheckpointError, CorruptCheckpointError,
                               NonFiniteCheckpointError, NotACheckpointError,
                               UnsafeCheckpointError, inspect_checkpoint,
@@ -32,7 +33,7 @@ register_safe_globals()
 __all__ = [
     'AutocastOptimWrapper', 'cpu_has_native_bf16', 'default_autocast_dtype',
     'FiniteBestCheckpointHook', 'check_finite_losses', 'IterationSeedHook',
-    'iteration_seed', 'LossDivergenceHook',
+    'iteration_seed', 'LossDivergenceHook', 'ProgressLoggerHook',
     'ATOMIC_LOCAL', 'AtomicLocalBackend', 'CheckpointCheckHook',
     'DataNormalizationHook',
     'SAFE_ATTRIBUTES', 'register_safe_globals', 'safe_globals_list',
