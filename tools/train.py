@@ -155,7 +155,9 @@ def main(argv=None) -> Optional[Runner]:
             f'file), so there is nothing to resume: starting a fresh run '
             f'from iteration 0.')
     runner.register_hook(NothingToTrainCheck())
-    runner.train()
+    from predrnn.utils import exit_on_interrupt
+    with exit_on_interrupt(runner, __file__, argv):  # Ctrl-C: how to resume
+        runner.train()
     return runner
 
 
