@@ -327,7 +327,7 @@ visualizer = dict(type='predrnn.VideoVisualizer',
 """
 
 
-def test_show_dir_with_a_config_outside_the_scope(setup, expected):
+def test_show_dir_with_a_config_outside_the_scope(setup, expected, capsys):
     """--show-dir replaces the config's prefixed hook by one that builds in
     mmengine's default scope (it used to add a bare-named second hook, a
     KeyError outside the predrnn scope)."""
@@ -344,7 +344,9 @@ def test_show_dir_with_a_config_outside_the_scope(setup, expected):
     log_dir = glob.glob(osp.join(str(work_dir), '*', 'metrics.json'))
     assert len(log_dir) == 1
     log_dir = osp.dirname(log_dir[0])
-    # a relative --show-dir goes under the run's log dir
+    # a relative --show-dir goes under the run's log dir, as printed
+    assert f'Visualisations: {osp.join(log_dir, "show")}' in \
+        capsys.readouterr().out
     assert sorted(os.listdir(osp.join(log_dir, 'show'))) == [
         'test_clip_00000.gif', 'test_clip_00000.png', 'test_clip_00001.gif',
         'test_clip_00001.png'
