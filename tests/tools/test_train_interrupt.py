@@ -8,7 +8,8 @@ import sys
 import time
 
 import pytest
-from test_train import TRAIN, hooks_dir, subprocess_env, write_config  # noqa: F401,E501
+from test_train import TRAIN, subprocess_env, write_config
+from test_train import hooks_dir  # noqa: F401  (a fixture)
 
 from predrnn.utils.interrupt import interrupted_message, resume_command
 
@@ -32,8 +33,8 @@ def test_message_without_a_checkpoint(tmp_path):
     assert message.endswith('\n    python tools/train.py c.py')
 
 
-def test_ctrl_c_names_the_checkpoint_and_the_resume_command(tmp_path,
-                                                            hooks_dir):  # noqa: F811,E501
+def test_ctrl_c_names_the_checkpoint_and_the_resume_command(
+        tmp_path, hooks_dir):  # noqa: F811
     config = write_config(
         tmp_path, 'interrupt', data_root=tmp_path / 'data', max_iters=5,
         checkpoint_interval=2,

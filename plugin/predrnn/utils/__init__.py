@@ -11,6 +11,7 @@ from .launcher import launcher_env_problem, setup_distributed
 __all__ = ['atomic_write', 'RUNNER_KEYS',
            'check_clip_shapes', 'check_normalization_hook', 'check_top_level_keys',
            'check_work_dir_is_free', 'default_work_dir',
-           'existing_checkpoints', 'exit_on_interrupt', 'interrupted_message',
+           'existing_checkpoints', 'exit_on_interrupt',
+           'interrupted_message',
            'check_component_arguments', 'launcher_env_problem',
            'setup_distributed']
