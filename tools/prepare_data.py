@@ -66,6 +66,15 @@ DATASETS = {
 }
 
 
+WITHOUT_THE_FILES = '''\
+Some files could not be fetched (listed above). Other ways to get them:
+  --from DIR    take them from a folder (downloaded on another machine)
+  --mirror URL  download them from another host (repeat to try several)
+Training and testing also work without them: python tools/train.py CONFIG
+uses stand-in digits and a generated test set (a warning says so; their
+numbers are not comparable with published ones).'''
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest='dataset', required=True)
@@ -116,7 +125,10 @@ def main(argv=None) -> int:
     width = max(map(len, results))
     for name, status in results.items():
         print(f'{name:<{width}}  {status}')
-    return 1 if any(s.startswith('failed') for s in results.values()) else 0
+    failed = any(s.startswith('failed') for s in results.values())
+    if failed:
+        print(WITHOUT_THE_FILES, file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':

@@ -11,7 +11,8 @@ Prints a table of MSE / MAE / PSNR / SSIM and every other scalar metric
 under the work dir, ``metrics.json`` (every metric, per-timestep arrays
 included) and ``per_step_curves.png``. ``--show-dir`` also saves
 paper-style strips (inputs, ground truth, prediction) and GIFs of the first
-``--show-num`` clips.
+``--show-num`` clips, a relative folder under that log dir (e.g.
+``work_dirs/mmnist/predrnnv2/<timestamp>/vis``); the tool prints where.
 """
 import argparse
 import os
@@ -164,6 +165,9 @@ def main(argv=None) -> dict:
         plot_per_step_curves(metrics, plot_file)
         print_table(metrics)
         print(f'Metrics: {json_file}\nCurves: {plot_file}')
+        if args.show_dir:  # a relative one is under the run's log dir
+            print('Visualisations: '
+                  f'{osp.join(runner.log_dir, args.show_dir)}')
     return metrics
 
 

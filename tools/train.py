@@ -183,8 +183,8 @@ class NothingToTrainCheck(Hook):
 
 
 def main(argv=None) -> Optional[Runner]:
-    from predrnn.utils import (check_work_dir_is_free, lock_work_dir,
-                               setup_distributed)
+    from predrnn.utils import (check_work_dir_is_free, exit_on_interrupt,
+                               lock_work_dir, setup_distributed)
     args = parse_args(argv)
     cfg = build_config(args)
     # one run per work dir, and a fresh run never where checkpoints are:
@@ -198,7 +198,8 @@ def main(argv=None) -> Optional[Runner]:
         if getattr(args, 'resume_note', None):
             runner.logger.warning(args.resume_note)
         runner.register_hook(NothingToTrainCheck())
-        runner.train()
+        with exit_on_interrupt(runner, __file__, argv):  # Ctrl-C: resume
+            runner.train()
     finally:
         if lock is not None:
             lock.close()

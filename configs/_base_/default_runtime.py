@@ -18,7 +18,10 @@ model_wrapper_cfg = dict(
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100),
+    # mmengine's LoggerHook, also logging each of the first 10 iterations
+    # (time per iteration and ETA from the start of a long run); no
+    # first_iters here, so that a config's type='LoggerHook' stays valid
+    logger=dict(type='ProgressLoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # keeps latest checkpoints and the best one by validation MSE; written
     # to a temporary file and renamed when complete (a full disk never

@@ -5,7 +5,9 @@
 # two fusions side by side on the same small problem.
 # Time: as predrnnv2_action_mmnist.py, 12 minutes measured on the shared
 # 2-core CPU (BENCHMARKS.md, "Conditioned forecasts"). Expect val 'mse'
-# about 10 (one seed: on par with the multiplicative fusion's 11).
+# about 10 (one seed: on par with the multiplicative fusion's 11; both
+# measured on the previous, OpenCV-font stand-in digits, not re-measured on
+# the current ones).
 #
 #   python tools/train.py configs/action/predrnnv2_action_additive_mmnist.py
 _base_ = ['./predrnnv2_action_mmnist.py']

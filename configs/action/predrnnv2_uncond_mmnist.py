@@ -4,9 +4,10 @@
 # sees the commands (the conditions in the batches are ignored by
 # VideoDataPreprocessor). What it shows: how much of the controllable
 # digits' future can be forecast from the observed frames alone.
-# Time: as predrnnv2_action_mmnist.py, 11 minutes measured on the shared
-# 2-core CPU (BENCHMARKS.md, "Conditioned forecasts"). Expect val 'mse'
-# about 22 (conditioned: about 11; copy-last-frame: 35).
+# Time: as predrnnv2_action_mmnist.py (58 s end to end on 2 shared cores of
+# an Intel Xeon with OMP_NUM_THREADS=1, 2026-12-04). Expect val 'mse' about
+# 16.4 (conditioned: about 12.6; copy-last-frame: 26.2; README "Conditioned
+# forecasts").
 #
 #   python tools/train.py configs/action/predrnnv2_uncond_mmnist.py
 _base_ = ['./predrnnv2_action_mmnist.py']

@@ -66,5 +66,5 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
+    logger=dict(interval=50),
     checkpoint=dict(interval=val_interval, max_keep_ckpts=2))

@@ -1,4 +1,5 @@
 """MovingMNIST: item format, determinism, epochs, test sets, stand-in."""
+import hashlib
 import os
 
 import cv2
@@ -258,6 +259,40 @@ def test_stand_in_digits_deterministic():
     rows = (a.sum(2) * np.arange(28)).sum(1) / a.sum((1, 2))
     assert np.allclose(rows, 14, atol=1.5)
     assert make_stand_in_digits(3, seed=0, size=16).shape == (3, 16, 16)
+
+
+# sha256 of the stand-in digit bytes: the same on every machine and with
+# every OpenCV or font, since a generated test set is made of them.
+STAND_IN_SHA256 = {
+    (30, 0, 28, 0):
+    'ee72738a76412851ce1c3221ea7f01d74b3a0db5ba49fc919c93a354c5649268',
+    (30, 5, 14, 1):
+    'a358586b954f37acae1b280f30726d76f2066d3dac9860f8168833098b3bb346',
+}
+
+
+@pytest.mark.parametrize('key', sorted(STAND_IN_SHA256))
+def test_stand_in_digits_are_pinned_bytes(key):
+    num, seed, size, stream = key
+    digits = make_stand_in_digits(num, seed=seed, size=size, stream=stream)
+    assert hashlib.sha256(digits.tobytes()).hexdigest() == \
+        STAND_IN_SHA256[key]
+
+
+def test_stand_in_digits_need_no_opencv(monkeypatch):
+    # The module runs with OpenCV unimportable and draws the same digits.
+    import importlib.util
+    import sys
+
+    import predrnn.datasets.stand_in_digits as module
+    monkeypatch.setitem(sys.modules, 'cv2', None)
+    spec = importlib.util.spec_from_file_location('standalone_digits',
+                                                  module.__file__)
+    standalone = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(standalone)
+    np.testing.assert_array_equal(
+        standalone.make_stand_in_digits(10, seed=2, size=14),
+        make_stand_in_digits(10, seed=2, size=14))
 
 
 def test_fashion_mnist_style_source(tmp_path):

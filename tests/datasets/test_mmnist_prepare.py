@@ -100,7 +100,7 @@ def test_from_dir_rejects_bad_files(served):
     np.save(bad / 'mnist_test_seq.npy', np.zeros((20, 2, 32, 32), np.uint8))
     results = pm.prepare_mmnist(str(tmp / 'data'), from_dir=str(bad))
     assert all(r.startswith('failed') for r in results.values()), results
-    assert listing(tmp / 'data') == []
+    assert not (tmp / 'data').exists()  # nor the folders it made
 
 
 def test_from_dir_accepts_uncompressed_idx(served):
@@ -132,6 +132,32 @@ def test_cli(served, capsys):
     assert tool.main(['mmnist', '--data-root', str(tmp / 'd2'), '--from',
                       str(tmp / 'nowhere')]) == 1
     assert 'not found' in capsys.readouterr().err
+
+
+def test_cli_without_network_says_what_else_works(tmp_path, capsys):
+    """Nothing listens on port 9: each failure is printed once, the folders
+    the tool made are removed again, and the message names --from,
+    --mirror and training on the stand-in."""
+    import subprocess
+    import sys
+    mirror = ['--mirror', 'http://127.0.0.1:9/', '--timeout', '5']
+    proc = subprocess.run(
+        [sys.executable, str(TOOL), 'mmnist', '--data-root',
+         str(tmp_path / 'new' / 'data')] + mirror,
+        capture_output=True, text=True, timeout=120)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output
+    for name in NAMES:
+        assert output.count(f'http://127.0.0.1:9/{name}') == 1, output
+    assert '--from DIR' in output and '--mirror URL' in output
+    assert 'stand-in' in output and 'tools/train.py' in output
+    assert not (tmp_path / 'new').exists()
+    # a folder of the user's stays, even empty
+    (tmp_path / 'mine').mkdir()
+    assert load_tool().main(
+        ['mmnist', '--data-root', str(tmp_path / 'mine')] + mirror) == 1
+    assert os.listdir(tmp_path / 'mine') == []
+    assert '--from DIR' in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------
@@ -230,7 +256,7 @@ def test_mfmnist_from_dir(fashion):
     results = pm.prepare_mmnist(str(tmp / 'd2'), from_dir=str(bad),
                                 dataset='mfmnist')
     assert all(r.startswith('failed') for r in results.values()), results
-    assert listing(tmp / 'd2', 'moving_fmnist') == []
+    assert not (tmp / 'd2').exists()  # nor the folders it made
     plain = tmp / 'plain'
     plain.mkdir()
     # The published content, uncompressed: verified by its content checksum.
@@ -278,6 +304,7 @@ def test_mfmnist_config_uses_prepared_files(fashion, captured_logs):
     assert sets['train'].digit_source == str(folder / FNAMES[0])
     assert sets['test'].digit_source == str(folder / FNAMES[1])
     assert sets['test'].test_set['name'] == 'generated'
-    generated = set(os.listdir(folder)) - set(FNAMES)
+    generated = {f for f in os.listdir(folder)
+                 if not f.startswith('.')} - set(FNAMES)  # not the sidecar
     assert len(generated) == 1 and generated.pop().startswith(
         'generated_test_seq_')

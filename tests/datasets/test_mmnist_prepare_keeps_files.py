@@ -197,6 +197,7 @@ def test_altered_content_is_rejected_even_regzipped(content_known):
     # The same file already in the data folder is valid but different:
     # kept and reported, never deleted.
     folder = tmp / 'data/moving_mnist'
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / NAMES[0]).write_bytes(regzip(bytes(altered)))
     results = pm.prepare_mmnist(str(tmp / 'data'), from_dir=str(mirror))
     assert results[NAMES[0]].startswith('kept') and 'differs' in \

@@ -110,6 +110,41 @@ def test_generated_set_is_described(tmp_path):
                        **SMALL).metainfo['test_set'] is None  # train
 
 
+# sha256 of the generated set of GENERATED (stand-in digits, seed 0): the
+# same file on every machine.
+GENERATED = dict(split='test', image_size=32, digit_size=12, in_frames=2,
+                 out_frames=1, num_clips=3, **SMALL)
+GENERATED_SHA256 = ('2bdd67fb1fceb7f3756a5b303af09b7e'
+                    '42589d4fb9b1c363090f9ca840392676')
+
+
+def test_generated_set_checksum_is_pinned_and_logged(tmp_path,
+                                                     captured_logs):
+    ds = MovingMNIST(data_root=str(tmp_path), **GENERATED)
+    info = ds.metainfo['test_set']
+    with open(info['path'], 'rb') as f:
+        assert info['sha256'] == hashlib.sha256(f.read()).hexdigest()
+    assert info['sha256'] == GENERATED_SHA256
+    [announced] = [m for m in captured_logs if 'generating' in m]
+    assert '(3 clips of 3 frames of 32 x 32, 0.009 MB)' in announced
+    assert captured_logs.index(announced) < [
+        i for i, m in enumerate(captured_logs) if 'generated in' in m][0]
+    [described] = [m for m in captured_logs if 'GENERATED' in m]
+    assert f'sha256 {GENERATED_SHA256}' in described
+
+
+def test_uncached_generated_set_has_the_file_checksum(tmp_path,
+                                                      monkeypatch):
+    from predrnn.datasets import moving_mnist
+
+    def no_space(path, shape, fill):
+        raise OSError('No space left on device')
+
+    monkeypatch.setattr(moving_mnist, 'write_clip_file_atomic', no_space)
+    info = MovingMNIST(data_root=str(tmp_path), **GENERATED).test_set
+    assert info['path'] is None and info['sha256'] == GENERATED_SHA256
+
+
 def test_metrics_json_names_the_test_set(tmp_path, published):
     """tools/test.py writes metainfo['test_set'] into metrics.json."""
     import importlib.util

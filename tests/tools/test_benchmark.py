@@ -49,6 +49,26 @@ def test_runs_and_implementations_agree(benchmark, tmp_path, capsys):
     assert results['identical/max_abs_diff'] < 1e-5
     out = capsys.readouterr().out
     assert 'fp32/train clips/s' in out and 'max |ours - baseline|' in out
+    # progress: every timed call as it ends
+    for line in ('train baseline, warm-up: ', 'train ours_ckpt, call 1/1: ',
+                 'infer ours, call 1/1: ', 'data generation and metric'):
+        assert line in out, line
+
+
+@pytest.mark.parametrize('tool,last_words', [
+    ('benchmark.py', 'a share of the model\'s time per clip (they must stay '
+     'far below 10%).'),
+    ('benchmark_data.py', 'Target: >= 2000 clips/s per process.'),
+])
+def test_help_shows_the_whole_description(tool, last_words, capsys):
+    spec = importlib.util.spec_from_file_location(
+        tool[:-3], osp.join(ROOT, 'tools', 'analysis_tools', tool))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(SystemExit):
+        module.parse_args(['--help'])
+    out = ' '.join(capsys.readouterr().out.split())
+    assert last_words in out
 
 
 def test_compiled_modes_next_to_eager(benchmark, tmp_path, capsys):

@@ -8,6 +8,7 @@ per module; the refusals call ``main(argv)`` in-process (they stop before
 any test iteration).
 """
 import glob
+import hashlib
 import importlib.util
 import json
 import os
@@ -182,6 +183,18 @@ def test_exit_code_and_printed_table(setup):
         proc.stdout)
 
 
+def test_metrics_json_has_the_generated_set_checksum(setup):
+    assert setup['proc'].returncode == 0, setup['proc'].stderr[-3000:]
+    with open(osp.join(_log_dir(setup), 'metrics.json')) as f:
+        test_set = json.load(f)['test_set']
+    assert test_set['name'] == 'generated'
+    with open(test_set['path'], 'rb') as f:
+        assert test_set['sha256'] == hashlib.sha256(f.read()).hexdigest()
+    log = glob.glob(osp.join(_log_dir(setup), '*.log'))
+    with open(log[0]) as f:
+        assert f"sha256 {test_set['sha256']}" in f.read()
+
+
 def test_metrics_json_matches_independent_computation(setup, expected):
     assert setup['proc'].returncode == 0, setup['proc'].stderr[-3000:]
     with open(osp.join(_log_dir(setup), 'metrics.json')) as f:
@@ -325,7 +338,7 @@ visualizer = dict(type='predrnn.VideoVisualizer',
 """
 
 
-def test_show_dir_with_a_config_outside_the_scope(setup, expected):
+def test_show_dir_with_a_config_outside_the_scope(setup, expected, capsys):
     """--show-dir replaces the config's prefixed hook by one that builds in
     mmengine's default scope (it used to add a bare-named second hook, a
     KeyError outside the predrnn scope)."""
@@ -342,7 +355,9 @@ def test_show_dir_with_a_config_outside_the_scope(setup, expected):
     log_dir = glob.glob(osp.join(str(work_dir), '*', 'metrics.json'))
     assert len(log_dir) == 1
     log_dir = osp.dirname(log_dir[0])
-    # a relative --show-dir goes under the run's log dir
+    # a relative --show-dir goes under the run's log dir, as printed
+    assert f'Visualisations: {osp.join(log_dir, "show")}' in \
+        capsys.readouterr().out
     assert sorted(os.listdir(osp.join(log_dir, 'show'))) == [
         'test_clip_00000.gif', 'test_clip_00000.png', 'test_clip_00001.gif',
         'test_clip_00001.png'

@@ -94,7 +94,9 @@ TRAIN_ONLY = ('ours_ckpt', 'ours_graphs_ckpt')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='model config file')
     parser.add_argument('--train-batch', type=int, default=16,
                         help='clips per training step (default 16)')
@@ -295,27 +297,31 @@ def warmup_calls(name: str) -> int:
     return 2 if name.startswith('ours_graphs') else 1
 
 
-def time_interleaved(fns: Dict[str, Callable], iters: int, device: str
-                     ) -> Dict[str, Dict[str, float]]:
+def time_interleaved(fns: Dict[str, Callable], iters: int, device: str,
+                     kind: str = '') -> Dict[str, Dict[str, float]]:
     """Per function: ``seconds`` (median per call, calls interleaved) and
-    ``first_s`` (the first call: compilation included)."""
+    ``first_s`` (the first call: compilation included). Prints each call's
+    time as it ends (a paper-size step takes minutes on a CPU)."""
     times: Dict[str, List[float]] = {name: [] for name in fns}
     first: Dict[str, float] = {}
+
+    def timed(name: str, fn: Callable, call: str) -> float:
+        sync(device)
+        start = time.perf_counter()
+        fn()
+        sync(device)
+        seconds = time.perf_counter() - start
+        print(f'  {kind} {name}, {call}: {seconds:.2f} s', flush=True)
+        return seconds
+
     for name, fn in fns.items():  # warm-up
         for call in range(warmup_calls(name)):
-            sync(device)
-            start = time.perf_counter()
-            fn()
-            sync(device)
+            seconds = timed(name, fn, 'warm-up')
             if call == 0:
-                first[name] = time.perf_counter() - start
-    for _ in range(iters):
+                first[name] = seconds
+    for i in range(iters):
         for name, fn in fns.items():
-            sync(device)
-            start = time.perf_counter()
-            fn()
-            sync(device)
-            times[name].append(time.perf_counter() - start)
+            times[name].append(timed(name, fn, f'call {i + 1}/{iters}'))
     return {name: dict(seconds=statistics.median(t), first_s=first[name])
             for name, t in times.items()}
 
@@ -369,7 +375,7 @@ def measure_speed(cfg, args, device: str, modes: List[str],
             scaler))
         for name, model in ours.items():
             fns[name] = ours_train_step(model, wrapper(model), clips)
-        record('train', time_interleaved(fns, args.iters, device),
+        record('train', time_interleaved(fns, args.iters, device, 'train'),
                args.train_batch)
     ref.eval()
     for model in ours.values():
@@ -390,7 +396,7 @@ def measure_speed(cfg, args, device: str, modes: List[str],
         fns = dict(baseline=baseline_infer(ref, clips, nullcontext))
         for name in infer_names:
             fns[name] = keep(name, ours_infer(ours[name], clips))
-        record('infer', time_interleaved(fns, args.iters, device),
+        record('infer', time_interleaved(fns, args.iters, device, 'infer'),
                args.infer_batch)
     if 'ours' in outputs:
         for name in COMPILED:
@@ -678,13 +684,18 @@ def main(argv=None) -> Dict[str, float]:
         # peak memory in fresh processes (after the timing, so that the
         # compile times above are first compiles)
         if not (args.skip_memory or args.skip_train or args.skip_speed):
+            print('peak memory of a training step, a fresh process per '
+                  'implementation ...', flush=True)
             results.update(measure_memory(
                 args, ['baseline'] + [MODES[m][0] for m in modes]))
     finally:
         restore()
+    print('fp32 predictions of ours and the baseline on the same weights '
+          '...', flush=True)
     results['identical/max_abs_diff'] = identical_predictions(cfg, device)
     if args.checkpoint:
         results.update(bf16_accuracy(cfg, args, device))
+    print('data generation and metric rates ...', flush=True)
     ours, _ = build_pair(cfg, 'cpu')
     results.update(data_and_metric_rates(cfg, ours, device))
     h, w = frame_size(cfg)

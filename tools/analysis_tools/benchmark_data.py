@@ -11,8 +11,10 @@ import time
 from predrnn.datasets import MovingMNIST
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--data-root', default=None,
                         help='folder with the MNIST files; default: an '
                         'empty temporary folder (stand-in digits)')
@@ -22,7 +24,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--frames', type=int, default=20,
                         help='frames per clip, in + out')
     parser.add_argument('--repeats', type=int, default=3)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def main() -> None:

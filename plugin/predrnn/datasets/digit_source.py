@@ -112,7 +112,7 @@ def load_digit_bank(data_root: str,
             f'No digit file at {wanted}. Fetch MNIST with: {PREPARE_COMMAND}')
     warn_once(
         f'MovingMNIST: no digit file at {wanted}, using procedural '
-        'STAND-IN digits (OpenCV fonts with random distortions). Results '
+        'STAND-IN digits (pen strokes with random distortions). Results '
         'on the stand-in are NOT comparable with published Moving MNIST '
         f'numbers. Fetch the real data with: {PREPARE_COMMAND}',
         key='stand-in')

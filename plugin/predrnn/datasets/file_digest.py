@@ -6,6 +6,8 @@ cached beside large files.
   of a gzip file, the bytes of any other file. Mirrors and Linux
   distributions re-gzip MNIST-format files (another header, mtime or
   level): the ``.gz`` bytes differ, the content does not.
+* :func:`npy_digest` hashes the ``.npy`` file an array would be saved as,
+  without writing it.
 * :func:`cached_file_digest` remembers the digest of a large file (the
   820 MB ``mnist_test_seq.npy``) in a small sidecar JSON keyed by the
   file's size and mtime, so it is computed once, not on every run.
@@ -18,6 +20,7 @@ import os
 import zlib
 from typing import BinaryIO, Optional
 
+import numpy as np
 from mmengine.logging import print_log
 
 from predrnn.utils.atomic_write import atomic_write
@@ -38,6 +41,18 @@ def file_digest(path: 'str | os.PathLike', algorithm: str = 'md5') -> str:
     :func:`hashlib.new`)."""
     with open(path, 'rb') as f:
         return _hash_stream(f, algorithm)
+
+
+def npy_digest(array, algorithm: str = 'sha256') -> str:
+    """Hex digest of the bytes ``np.save`` writes for ``array`` (header and
+    data): equal to :func:`file_digest` of that ``.npy`` file."""
+    digest = hashlib.new(algorithm)
+
+    class _Sink:
+        write = digest.update
+
+    np.save(_Sink(), array)
+    return digest.hexdigest()
 
 
 def is_gzip(path: 'str | os.PathLike') -> bool:

@@ -40,6 +40,7 @@ from .clip_generator import ClipGenerator
 from .digit_clip_dataset import (DEFAULT_DIGITS, TEST_DIGITS, TRAIN_DIGITS,
                                  DigitClipDataset, Index)
 from .digit_source import DigitBank, resolve_path, warn_once
+from .file_digest import cached_file_digest, npy_digest
 from .standard_test_set import (STANDARD_NAME, check_time_first,
                                 describe_test_file)
 
@@ -48,6 +49,11 @@ from .standard_test_set import (STANDARD_NAME, check_time_first,
 _TRAIN_CLIPS, _TEST_CLIPS = 0, 1
 _STANDARD = dict(image_size=64, num_digits=2, digit_size=28, step_length=0.1)
 _CACHE_CHUNK = 250
+
+
+def _megabytes(nbytes: int) -> str:
+    """``'819.2 MB'``; small sizes keep two significant digits."""
+    return f'{nbytes / 1e6:.{1 if nbytes >= 1e5 else 3}f} MB'
 
 
 @DATASETS.register_module()
@@ -227,17 +233,21 @@ class MovingMNIST(DigitClipDataset):
         bank = self._load_digits(TEST_DIGITS)
         num_clips = 10000 if num_clips is None else num_clips
         clips = self._generated_test_set(bank, num_clips)
+        # The same configuration gives the same bytes on every machine:
+        # the SHA-256 (of the .npy file, `sha256sum` checks it) proves it.
+        sha256 = (cached_file_digest(self._generated_path, 'sha256')
+                  if self._generated_path else npy_digest(clips))
         self.test_set = dict(
             name='generated', path=self._generated_path, md5=None,
-            num_clips=num_clips, comparable=False,
+            sha256=sha256, num_clips=num_clips, comparable=False,
             reason=f'generated with seed {self.seed} from the digits of '
             f'{bank.source}; published numbers use {STANDARD_NAME}')
         warn_once(
             f'MovingMNIST[{self.split}]: no standard mnist_test_seq.npy '
             f'usable, using a GENERATED fixed test set ({clips.shape[1]} '
-            f'clips, seed {self.seed}, digits from {bank.source}). Metrics '
-            'on it are NOT comparable with published Moving MNIST numbers, '
-            'which use the standard file.')
+            f'clips, seed {self.seed}, digits from {bank.source}, sha256 '
+            f'{sha256}). Metrics on it are NOT comparable with published '
+            'Moving MNIST numbers, which use the standard file.')
         return clips
 
     def _log_test_set(self, shape: Tuple[int, ...]) -> None:
@@ -283,8 +293,11 @@ class MovingMNIST(DigitClipDataset):
             except ValueError:
                 pass  # A damaged cache is regenerated below.
         print_log(
-            f'MovingMNIST[{self.split}]: generating the fixed test set '
-            f'({num_clips} clips) into {path}',
+            f'MovingMNIST[{self.split}]: generating the fixed test set once '
+            f'({num_clips} clips of {self.num_frames} frames of '
+            f'{self.image_size} x {self.image_size}, '
+            f'{_megabytes(int(np.prod(shape)))}) into {path}; later runs '
+            'reuse it',
             logger='current')
         start = time.perf_counter()
         try:
@@ -378,7 +391,8 @@ class MovingMNIST(DigitClipDataset):
 
         ``test_set`` (val/test; None for train) says which fixed set is
         used: ``dict(name='standard' | 'custom' | 'generated', path, md5,
-        num_clips, comparable, reason)``. ``comparable`` tells whether
+        num_clips, comparable, reason)``, plus ``sha256`` (of its ``.npy``
+        file) for a generated set. ``comparable`` tells whether
         metrics can be compared with published Moving MNIST numbers: only on
         the published ``mnist_test_seq.npy``, all its clips, 10 -> 10
         frames.

@@ -214,6 +214,7 @@ def prepare_mmnist(data_root: str = 'data',
     _check_folder(folder, 'data folder', must_exist=False)
     if from_dir is not None:
         _check_folder(from_dir, '--from', must_exist=True)
+    created = _missing_folders(folder)
     os.makedirs(folder, exist_ok=True)
     results = {}
     for name in base_urls:
@@ -223,11 +224,23 @@ def prepare_mmnist(data_root: str = 'data',
                                          timeout, force)
         except ValueError as err:  # e.g. a folder where a file should be
             results[name] = f'failed: {err}'
-        level = (logging.WARNING if 'NOT' in results[name]
-                 or results[name].startswith(('failed', 'kept:')) else
-                 logging.INFO)
-        print_log(f'{name}: {results[name]}', logger='current', level=level)
+        # debug only: tools/prepare_data.py prints the statuses once
+        print_log(f'{name}: {results[name]}', logger='current',
+                  level=logging.DEBUG)
+    for path in created:  # deepest first; only the empty ones
+        if not os.listdir(path):
+            os.rmdir(path)
     return results
+
+
+def _missing_folders(folder: str) -> List[str]:
+    """The folders ``os.makedirs(folder)`` would create, deepest first."""
+    missing = []
+    path = os.path.abspath(folder)
+    while not os.path.exists(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    return missing
 
 
 def _prepare_one(folder: str, name: str, dataset: str,
@@ -296,7 +309,6 @@ def _download_any(bases: Sequence[str], folder: str, name: str,
                                      dataset, url, existing, need_published)
             return _describe('downloaded', check, existing, backup)
         except (OSError, ValueError, http.client.HTTPException) as err:
-            print_log(f'{url}: {err}', logger='current',
-                      level=logging.WARNING)
+            # reported once, in the file's status
             errors.append(f'{url}: {err}')
     return 'failed: ' + '; '.join(errors)

@@ -24,6 +24,7 @@ from .frame_size_check import (FrameSizeCheckHook, checkpoint_frame_size,
                                dataset_frame_size)
 from .iteration_seed_hook import IterationSeedHook, iteration_seed
 from .loss_divergence_hook import LossDivergenceHook
+from .progress_logger_hook import ProgressLoggerHook
 from .safe_checkpoint import (CheckpointError, CorruptCheckpointError,
                               NonFiniteCheckpointError, NotACheckpointError,
                               UnsafeCheckpointError, inspect_checkpoint,
@@ -35,7 +36,7 @@ register_safe_globals()
 __all__ = [
     'AutocastOptimWrapper', 'cpu_has_native_bf16', 'default_autocast_dtype',
     'FiniteBestCheckpointHook', 'check_finite_losses', 'IterationSeedHook',
-    'iteration_seed', 'LossDivergenceHook',
+    'iteration_seed', 'LossDivergenceHook', 'ProgressLoggerHook',
     'ATOMIC_LOCAL', 'AtomicLocalBackend', 'CheckpointCheckHook',
     'DataNormalizationHook', 'FrameSizeCheckHook', 'checkpoint_frame_size',
     'dataset_frame_size',
