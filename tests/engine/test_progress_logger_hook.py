@@ -46,7 +46,15 @@ def _train(tmp_path, model, max_iters, resume=False,
 
 @pytest.fixture
 def toy(toy_model_cls):
-    from conftest import ToyDataset
+    # the conftest beside this file (not whichever conftest was imported
+    # first under that module name)
+    import importlib.util
+    import os.path as osp
+    spec = importlib.util.spec_from_file_location(
+        'engine_conftest', osp.join(osp.dirname(__file__), 'conftest.py'))
+    engine_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(engine_conftest)
+    ToyDataset = engine_conftest.ToyDataset
 
     from predrnn.registry import DATASETS
     if 'predrnn_test_toy' not in DATASETS:

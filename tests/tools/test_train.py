@@ -637,8 +637,11 @@ def test_resume_in_a_copied_work_dir_uses_its_own_checkpoint(tmp_path,
     train_tool.main([config, '--work-dir', original])
     shutil.copytree(original, copy)
     shutil.rmtree(original)
+    # its own experiment name: a run of the same second would otherwise get
+    # the first run's visualizer instance (mmengine names them by time)
     runner = train_tool.main([config, '--work-dir', copy, '--resume',
-                              '--cfg-options', 'train_cfg.max_iters=2'])
+                              '--cfg-options', 'train_cfg.max_iters=2',
+                              'experiment_name=copied_run'])
     assert runner.iter == 2 and not osp.exists(original)
     log = read_log(copy)
     assert 'outside this work dir' in log
