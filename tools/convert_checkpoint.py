@@ -8,7 +8,7 @@ Usage::
 SRC: the authors' ``model.ckpt-<iter>`` (``{'net_param': ...}``), an OpenSTL
 ``.pth``/Lightning ``.ckpt`` (tensors under a ``model.`` prefix), or a plain
 state dict; also the authors' action-conditioned (BAIR) checkpoints
-(``conv_a``, encoders, decoder: SPEC section 10). With ``--config`` the
+(``conv_a``, encoders, decoder: docs/en/model.md). With ``--config`` the
 converted weights are loaded into the model the config builds, so a
 mismatch (layers, hidden size, patch size, frame channels) is reported now
 rather than at training time. DST is never overwritten unless ``--force``

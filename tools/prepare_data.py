@@ -1,6 +1,6 @@
 """Prepare datasets for the predrnn plugin.
 
-Moving MNIST (SPEC 8)::
+Moving MNIST::
 
     python tools/prepare_data.py mmnist --data-root data
     python tools/prepare_data.py mmnist --mirror https://my.mirror/mnist/

@@ -1,5 +1,6 @@
 """Helpers of the Moving MNIST tests, independent of the code under test
-(IDX header packed with ``struct``, trajectories re-derived from SPEC 8)."""
+(IDX header packed with ``struct``, trajectories re-derived from
+docs/en/datasets.md)."""
 import functools
 import gzip
 import hashlib
@@ -89,7 +90,8 @@ class Server:
 
 
 def spec_positions(x, y, theta, num_frames, free, step=0.1):
-    """Pixel offsets (rows, cols) of one digit, re-derived from SPEC 8 and
+    """Pixel offsets (rows, cols) of one digit, re-derived from
+    docs/en/datasets.md and
     the issue: start at (x, y), velocity (sin, cos) of theta, clamp-and-flip
     at 0 and 1, offsets truncated, frame 0 at the start."""
     v_row, v_col = math.sin(theta), math.cos(theta)

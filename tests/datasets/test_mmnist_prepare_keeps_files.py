@@ -1,4 +1,4 @@
-"""prepare_mmnist never loses a user's file (issue 9, item 1), accepts
+"""prepare_mmnist never loses a user's file, accepts
 re-compressed copies by their decompressed content and still rejects
 altered content (item 2), and refuses a data root that is a file (item 8).
 

@@ -1,4 +1,4 @@
-"""Which fixed test set MovingMNIST uses, and saying so (issue 9, item 3);
+"""Which fixed test set MovingMNIST uses, and saying so;
 paths that are not what they should be (item 8); digit size against the
 canvas (item 10); the generated test set's cache written atomically
 (item 6).

@@ -1,4 +1,5 @@
-"""Trajectories and composition of Moving MNIST clips against SPEC 8."""
+"""Trajectories and composition of Moving MNIST clips against
+docs/en/datasets.md."""
 import math
 
 import numpy as np

@@ -1,5 +1,5 @@
 """SequenceDataset: every layout, videos, frame folders, windows, splits,
-transforms and the errors of issue 10 item 7; expected windows are indexed
+transforms and their errors; expected windows are indexed
 in the tests from the arrays they wrote."""
 import os
 import zipfile
@@ -336,7 +336,7 @@ def test_resize_of_any_channel_count_matches_per_channel_resize(tmp_path,
 
 
 # --------------------------------------------------------------------- #
-# Review of issue 10: defects reproduced before their fix
+# Defects found in review, reproduced before their fix
 # --------------------------------------------------------------------- #
 def test_crop_larger_than_the_frames_is_refused(tmp_path):
     """A crop of (10, 8) on 8x12 frames sliced a 1x8 strip silently."""

@@ -1,5 +1,5 @@
 """Checkpoints are saved atomically: a full disk never leaves a truncated
-``iter_N.pth`` (issue 9, item 6), through the file backend the default
+``iter_N.pth``, through the file backend the default
 runtime config selects."""
 import builtins
 import errno

@@ -1,5 +1,5 @@
 """Importing ``predrnn`` changes nothing of mmengine: a plain mmengine model
-saves, loads and resumes the same with and without the import (issue 11).
+saves, loads and resumes the same with and without the import.
 
 Each case runs in a fresh interpreter (``plain_mmengine_run.py``), so the
 "without" case has never seen the plugin.

@@ -219,7 +219,7 @@ def test_corrupt_file(trained, tmp_path, kind, make_runner):
 @pytest.mark.parametrize('content', [b'', b'not a checkpoint\n',
                                      np.random.default_rng(0).bytes(4096)])
 def test_not_a_checkpoint(tmp_path, content):
-    # issue 9: a text file ended in "IndexError: pop from empty list"
+    # a text file once ended in "IndexError: pop from empty list"
     path = str(tmp_path / 'notes.pth')
     with open(path, 'wb') as f:
         f.write(content)

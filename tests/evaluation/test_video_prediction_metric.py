@@ -30,7 +30,8 @@ def make_clips(num: int, t_in: int = 3, t_out: int = 4, channels: int = 1,
 
 def reference_frame_values(pred: np.ndarray, gt: np.ndarray,
                            data_range: float) -> dict:
-    """Per-frame values written from SPEC 9, one frame at a time."""
+    """Per-frame values written from docs/en/evaluation.md, one frame at a
+    time."""
     out = {name: [] for name in NAMES}
     for p, g in zip(pred.astype(np.float64), gt.astype(np.float64)):
         out['mse'].append(((p - g)**2).sum())

@@ -1,7 +1,8 @@
-"""Independent reference of SPEC section 10 (action-conditioned PredRNN-V2)
+"""Independent reference of docs/en/model.md (action-conditioned PredRNN-V2)
 for the tests.
 
-Written from the SPEC with ``torch.nn.functional`` and explicit loops; the
+Written from the documented equations with ``torch.nn.functional`` and explicit
+loops; the
 weights are read from a ``state_dict`` by the authors' names
 (``cell_list.<l>.conv_a.0.weight``, ``conv_input1.weight`` ...), so a renamed
 parameter fails too. Nothing here imports the code under test.
@@ -35,8 +36,8 @@ def deconv(x, sd, name, out_hw):
 
 
 def ref_action_cell(sd: Dict[str, torch.Tensor], prefix: str, x, h, c, m, a):
-    """SPEC 10: the v2 cell with ``conv_h(h) * conv_a(a)`` on the hidden
-    path. Returns ``(h', c', m', dC, dM)``."""
+    """docs/en/model.md: the v2 cell with ``conv_h(h) * conv_a(a)`` on the
+    hidden path. Returns ``(h', c', m', dC, dM)``."""
     i_x, f_x, g_x, ip_x, fp_x, gp_x, o_x = split(conv(x, sd,
                                                       prefix + 'conv_x.0'), 7)
     hidden = (conv(h, sd, prefix + 'conv_h.0')
@@ -57,7 +58,7 @@ def ref_action_rollout(sd: Dict[str, torch.Tensor], frames: torch.Tensor,
                        actions: torch.Tensor, mask: torch.Tensor,
                        num_layers: int, conv_on_input: bool,
                        res_on_conv: bool, prefix: str = ''):
-    """SPEC 10 network (multiplicative fusion) with explicit loops.
+    """docs/en/model.md network (multiplicative fusion) with explicit loops.
 
     Args:
         sd: weights by the authors' names, optionally under ``prefix``.

@@ -1,8 +1,9 @@
-"""Independent reference implementation of SPEC sections 1-5 for the tests.
+"""Independent reference implementation of docs/en/model.md for the tests.
 
 Nothing here imports the code under test: the equations are written out from
-SPEC.md with ``torch.nn.functional`` and explicit loops, and the weights are
-read from a ``state_dict`` by the checkpoint names of SPEC section 7
+docs/en/model.md with ``torch.nn.functional`` and explicit loops, and the
+weights are read from a ``state_dict`` by the checkpoint names of
+docs/en/model.md
 (``cell_list.<l>.conv_x.0.weight`` ...), so a renamed parameter also fails.
 """
 import math
@@ -39,7 +40,7 @@ def conv_same(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
 
 def cell_params(sd: Dict[str, torch.Tensor], prefix: str = '',
                 layer_norm: bool = False) -> Dict[str, Optional[tuple]]:
-    """Weights of one cell by the SPEC 7 names."""
+    """Weights of one cell by the docs/en/model.md names."""
     out = {}
     for name in ('conv_x', 'conv_h', 'conv_m', 'conv_o'):
         w = sd[f'{prefix}{name}.0.weight']
@@ -67,7 +68,7 @@ def split(t: torch.Tensor, n: int) -> List[torch.Tensor]:
 
 
 def ref_cell(params, x, h, c, m) -> Tuple[torch.Tensor, ...]:
-    """SPEC 2: returns ``(h', c', m', dC, dM)``."""
+    """docs/en/model.md: returns ``(h', c', m', dC, dM)``."""
     i_x, f_x, g_x, ip_x, fp_x, gp_x, o_x = split(apply_conv(params, 'conv_x',
                                                             x), 7)
     i_h, f_h, g_h, o_h = split(apply_conv(params, 'conv_h', h), 4)
@@ -91,7 +92,7 @@ def ref_cell(params, x, h, c, m) -> Tuple[torch.Tensor, ...]:
 def ref_rollout(sd: Dict[str, torch.Tensor], frames: torch.Tensor,
                 mask: torch.Tensor, num_layers: int, layer_norm: bool = False,
                 prefix: str = ''):
-    """SPEC 3 and 5 with explicit loops.
+    """docs/en/model.md with explicit loops.
 
     Args:
         sd: state dict of the network (names ``cell_list.<l>...``,
@@ -148,7 +149,8 @@ def ref_abs_cosines(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def ref_decouple(deltas, adapter_weight: torch.Tensor) -> float:
-    """SPEC 4: mean over steps, layers, samples and channels of ``|cos|``."""
+    """docs/en/model.md: mean over steps, layers, samples and channels of
+    ``|cos|``."""
     total, count = 0.0, 0
     for step in deltas:
         for d_c, d_m in step:
@@ -160,7 +162,7 @@ def ref_decouple(deltas, adapter_weight: torch.Tensor) -> float:
 
 
 def ref_patch(frames: torch.Tensor, p: int) -> torch.Tensor:
-    """SPEC 1 with a loop over the patch offsets and image channels:
+    """docs/en/model.md with a loop over the patch offsets and image channels:
     channel ``(i*p + j)*C + c`` holds pixels ``(hp*p + i, wp*p + j, c)``."""
     *lead, c, hh, ww = frames.shape
     out = frames.new_empty(*lead, p * p * c, hh // p, ww // p)

@@ -1,5 +1,7 @@
-"""Action-conditioned PredRNN-V2 (SPEC 10) against an independent reference
-written from the SPEC, shapes on non-square frames, and clear errors."""
+"""Action-conditioned PredRNN-V2 (docs/en/model.md) against an independent
+reference
+written from the documented equations, shapes on non-square frames, and clear
+errors."""
 import re
 
 import pytest

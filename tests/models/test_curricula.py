@@ -1,4 +1,4 @@
-"""Curricula (SPEC section 5): probabilities written out from the formulas,
+"""Curricula (docs/en/model.md): probabilities written out from the formulas,
 the masks they sample, and per-clip keys that make a clip's mask independent
 of how the global batch is split over processes."""
 import math
@@ -17,7 +17,7 @@ T_IN, T_TOTAL = 4, 9  # encoder steps 1..3, decoder steps 4..7
 
 
 def rss_expected(it, s1=S1, s2=S2, alpha=ALPHA):
-    """SPEC 5, reverse scheduled sampling."""
+    """docs/en/model.md, reverse scheduled sampling."""
     if it < s1:
         return 0.5, 0.5
     if it < s2:
@@ -27,7 +27,7 @@ def rss_expected(it, s1=S1, s2=S2, alpha=ALPHA):
 
 
 def ss_expected(it, rate, stop):
-    """SPEC 5, scheduled sampling (encoder always ground truth)."""
+    """docs/en/model.md, scheduled sampling (encoder always ground truth)."""
     if it >= stop:
         return 1.0, 0.0
     return 1.0, max(0.0, 1.0 - it * rate)
@@ -205,7 +205,7 @@ def test_curricula_are_registered():
 
 
 # --------------------------------------------------------------------------
-# per-clip keys: masks independent of the batch split (issue 11, item 1)
+# per-clip keys: masks independent of the batch split
 # --------------------------------------------------------------------------
 def keyed_masks(seed, iteration, batch_size, rank, world_size,
                 curriculum=None):

@@ -1,4 +1,4 @@
-"""Memory decoupling loss (SPEC section 4) on hand-made increments whose
+"""Memory decoupling loss (docs/en/model.md) on hand-made increments whose
 cosines are known in closed form."""
 import math
 

@@ -1,4 +1,4 @@
-"""Space-to-channel patching (SPEC section 1): channel ``(i*p + j)*C + c``
+"""Space-to-channel patching (docs/en/model.md): channel ``(i*p + j)*C + c``
 holds pixel ``(row = hp*p + i, col = wp*p + j, channel c)``."""
 import pytest
 import torch

@@ -580,7 +580,7 @@ def test_paper_config_parameter_count():
                                         patch_size=4))
     v2 = MODELS.build(dict(type='PredRNNv2', beta=0.1, **paper))
     assert _count(v2) == 23_855_104
-    # the same number written out from SPEC 7
+    # the same number written out from docs/en/model.md
     ch, k, cin = 128, 5, 16
     per_layer = [(7 * ch * (cin if l == 0 else ch) + 4 * ch * ch +
                   3 * ch * ch + ch * 2 * ch) * k * k + ch * 2 * ch
@@ -609,7 +609,7 @@ def test_speed_and_memory_switches_keep_the_losses(option, monkeypatch):
 
 
 # --------------------------------------------------------------------------
-# curriculum masks across processes (issue 11, item 1)
+# curriculum masks across processes
 # --------------------------------------------------------------------------
 def test_curriculum_mask_of_a_clip_is_the_same_on_any_rank(monkeypatch,
                                                            set_iter):

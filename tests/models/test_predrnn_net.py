@@ -1,4 +1,4 @@
-"""The recurrent core against SPEC sections 3-5.
+"""The recurrent core against docs/en/model.md.
 
 The expectation is an explicit reference rollout (``_spec_reference``) that
 calls its own implementation of the equations, never the cells; a second set
@@ -279,7 +279,7 @@ def test_registered():
 
 @pytest.mark.parametrize('channels_last', [False, True])
 def test_memory_layout_is_the_same_function(channels_last):
-    """Both memory formats match the SPEC reference rollout."""
+    """Both memory formats match the reference rollout."""
     net = _net()
     net.memory_format = (torch.channels_last if channels_last
                          else torch.contiguous_format)

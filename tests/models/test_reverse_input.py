@@ -1,9 +1,9 @@
-"""Training on time-reversed clips (issue 11, item 3).
+"""Training on time-reversed clips.
 
 ``reverse_input='two_steps'`` (the authors' trainer) must be exactly two
 optimizer steps: one on the clips, then one on their time reversals with the
 updated weights, under one curriculum mask. The reference here is computed
-in the test: the SPEC reference rollout (``_spec_reference``, no model code)
+in the test: the reference rollout (``_spec_reference``, no model code)
 differentiated by autograd and plain SGD written out.
 """
 import copy
@@ -91,7 +91,7 @@ def test_two_steps_equal_two_explicit_sgd_steps(hub_at_iteration,
     assert (body == 0).any() and (body == 1).any()  # the mask matters
     assert torch.equal(seen[0][1], model.curriculum_mask(B))
 
-    # the reference: SGD on the SPEC rollout, the second step from the
+    # the reference: SGD on the reference rollout, the second step from the
     # weights the first one left
     weights = {k: v.clone().requires_grad_(True) for k, v in start.items()}
     losses = []

@@ -1,8 +1,8 @@
-"""ST-LSTM cells against the equations of SPEC section 2.
+"""ST-LSTM cells against the equations of docs/en/model.md.
 
 The expectation is computed by ``_spec_reference.ref_cell`` (``F.conv2d``
-with the module's weights read by their SPEC 7 names, sigmoid/tanh written
-out), never by the cells themselves.
+with the module's weights read by their docs/en/model.md names, sigmoid/tanh
+written out), never by the cells themselves.
 """
 import pytest
 import torch
@@ -171,7 +171,7 @@ def test_non_square_sizes_without_norm(hs, ws):
 def test_gate_split_order():
     """Put a large value in exactly one chunk of conv_x's output (via a
     1-channel input and a weight that only feeds chunk k) and check the
-    effect named by the SPEC order i, f, g, i', f', g', o."""
+    effect named by the documented order i, f, g, i', f', g', o."""
     torch.manual_seed(0)
     cell = SpatioTemporalLSTMCellV2(1, 1, 1).double()
     with torch.no_grad():

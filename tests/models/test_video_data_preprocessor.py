@@ -1,4 +1,5 @@
-"""VideoDataPreprocessor: uint8 -> [0, 1] float32, patched in SPEC 1 order."""
+"""VideoDataPreprocessor: uint8 -> [0, 1] float32, patched in docs/en/model.md
+order."""
 import logging
 
 import pytest
@@ -101,7 +102,7 @@ def test_patch_size_validation_and_registry():
 
 
 # --------------------------------------------------------------------- #
-# Issue 9 item 7: a wrong scale never trains in silence
+# a wrong scale never trains in silence
 # --------------------------------------------------------------------- #
 def test_float_frames_in_0_255_are_refused_with_range_and_fix():
     pre = VideoDataPreprocessor(patch_size=P)

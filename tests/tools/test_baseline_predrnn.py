@@ -1,7 +1,7 @@
 """Tests of the naive baseline (tools/analysis_tools/baseline_predrnn.py).
 
-Expected values are computed here from SPEC.md, independently of the code
-under test.
+Expected values are computed here from docs/en/model.md, independently of the
+code under test.
 """
 import importlib.util
 import math
@@ -93,7 +93,7 @@ def test_cell_has_no_biases_and_constant_forget_bias():
 
 
 # ---------------------------------------------------------------------------
-# network: structure checked with hooks against SPEC 3-5
+# network: structure checked with hooks against docs/en/model.md
 # ---------------------------------------------------------------------------
 def _record(model):
     calls = []
@@ -354,7 +354,7 @@ def test_ss_probabilities():
 
 
 # ---------------------------------------------------------------------------
-# checkpoint layout of the paper model (SPEC 7)
+# checkpoint layout of the paper model (docs/en/model.md)
 # ---------------------------------------------------------------------------
 def _expected_keys(ch=128, k=5, p=4, c=1, layers=4, v2=True,
                    layer_norm=False, hw=16):

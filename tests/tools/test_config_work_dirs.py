@@ -1,4 +1,4 @@
-"""Every config trains into its own default work dir (issue 11, item 4):
+"""Every config trains into its own default work dir:
 configs/mmnist/predrnnv2.py and configs/mfmnist/predrnnv2.py once both
 defaulted to work_dirs/predrnnv2, so the second run refused to start or,
 with --resume, continued the other's checkpoint."""

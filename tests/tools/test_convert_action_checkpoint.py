@@ -1,7 +1,8 @@
 """tools/convert_checkpoint.py on the authors' action-conditioned (BAIR)
 checkpoints: a checkpoint in their layout, written here from the shapes of
-SPEC 10 (biases included), converts into weights whose predictions equal
-the independent SPEC 10 reference rollout on the same tensors."""
+docs/en/model.md (biases included), converts into weights whose predictions
+equal
+the independent docs/en/model.md reference rollout on the same tensors."""
 import importlib.util
 import os.path as osp
 import sys
@@ -32,7 +33,8 @@ tool = _load_tool()
 
 
 def authors_state(layers=2, conv_on_input=True, seed=0):
-    """The authors' ``net_param`` by SPEC 10 names and shapes (p = 1)."""
+    """The authors' ``net_param`` by docs/en/model.md names and shapes (p =
+    1)."""
     gen = torch.Generator().manual_seed(seed)
 
     def t(*shape):

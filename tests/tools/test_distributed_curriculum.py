@@ -1,5 +1,5 @@
 """2 DDP processes (gloo) x batch 2 train exactly like 1 process x batch 4,
-curriculum masks included (issue 11, item 1).
+curriculum masks included.
 
 Reverse scheduled sampling is in its random phase (s1 <= iteration < s2) at
 both iterations, so every clip draws a random ground-truth mask: if the

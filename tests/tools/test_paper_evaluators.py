@@ -1,5 +1,5 @@
 """The paper-recipe configs evaluate with two metrics, ours and the
-authors' convention under 'authors/' (issue 11, item 3): a shrunken
+authors' convention under 'authors/': a shrunken
 configs/mmnist/predrnnv2.py (its evaluators, checkpoint hook and two-step
 recipe kept) trains, validates and keeps the best checkpoint by our 'mse',
 and tools/test.py reports, plots and saves both."""

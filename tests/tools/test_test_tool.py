@@ -111,7 +111,8 @@ def setup(tmp_path_factory):
 def expected(setup):
     """Metrics of the model and of the copy-last baseline, computed here.
 
-    SPEC 9 and VideoPredictionMetric's documentation: per future frame,
+    docs/en/evaluation.md and VideoPredictionMetric's documentation: per future
+    frame,
     MSE / MAE are sums over channels and pixels of the raw prediction's
     error; PSNR is -10 log10 of the mean squared error and SSIM is
     scikit-image's (7x7 window, data_range=1) on the prediction clipped to

@@ -1,5 +1,5 @@
-"""tools/test.py refuses what is not a usable checkpoint with one clear line
-(issue 9, item 4), before a Runner or a work dir is made."""
+"""tools/test.py refuses what is not a usable checkpoint with one clear line,
+before a Runner or a work dir is made."""
 import importlib.util
 import os.path as osp
 

@@ -442,7 +442,7 @@ def test_resume_refuses_checkpoint_that_runs_code(tmp_path, hooks_dir):
 
 
 # --------------------------------------------------------------------- #
-# f. misspelled component arguments fail at start-up (issue 9, item 5)
+# f. misspelled component arguments fail at start-up
 # --------------------------------------------------------------------- #
 def test_misspelled_hook_argument_fails_before_anything_is_built(
         tmp_path, hooks_dir):

@@ -1,5 +1,5 @@
 """FLOPs / parameter report (fvcore) against hand counts and the published
-numbers of the Moving MNIST PredRNN-V2 model (SPEC 7)."""
+numbers of the Moving MNIST PredRNN-V2 model (docs/en/model.md)."""
 import os.path as osp
 
 import pytest
@@ -11,7 +11,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def hand_count(layers, hidden, in_ch, k, h, w, steps, decouple):
-    """MACs of SPEC 2-4 written out: every conv is H*W*Cout*Cin*k*k."""
+    """MACs of docs/en/model.md written out: every conv is H*W*Cout*Cin*k*k."""
     per_layer = lambda cin: h * w * k * k * (  # noqa: E731
         7 * hidden * cin + 4 * hidden * hidden + 3 * hidden * hidden +
         hidden * 2 * hidden) + h * w * hidden * 2 * hidden

@@ -1,8 +1,9 @@
 """Naive baseline: the authors' PredRNN / PredRNN-V2 computation, rewritten.
 
 This module is NOT part of the ``predrnn`` package. It re-expresses, from
-``SPEC.md`` sections 1-7, the computation structure of the authors' reference
-implementation (thuml/predrnn-pytorch: ``core/layers/SpatioTemporalLSTMCell_v2.py``,
+the equations of docs/en/model.md, the computation structure of the authors'
+reference implementation (thuml/predrnn-pytorch:
+``core/layers/SpatioTemporalLSTMCell_v2.py``,
 ``core/models/predrnn_v2.py``, ``core/utils/preprocess.py`` and the sampling
 functions of ``run.py``) so that it can serve as
 
@@ -11,7 +12,8 @@ functions of ``run.py``) so that it can serve as
   masks expanded to full frame size, channels-last patched inputs), and
 * the "source implementation" when testing the checkpoint converter: its
   ``state_dict`` keys are exactly those of the authors' ``model.ckpt-<iter>``
-  files (SPEC 7), and :func:`save_authors_checkpoint` writes such a file.
+  files (docs/en/model.md, parameter names), and
+  :func:`save_authors_checkpoint` writes such a file.
 
 It is written independently (explicit arguments instead of the authors'
 argparse ``configs``, non-square frames allowed) but keeps their parameter
@@ -45,7 +47,7 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------
-# ST-LSTM cell (SPEC 2)
+# ST-LSTM cell (docs/en/model.md)
 # ---------------------------------------------------------------------------
 def _conv_block(in_channels: int, out_channels: int, kernel_size: int,
                 stride: int, layer_norm: bool, height: int,
@@ -146,7 +148,7 @@ class SpatioTemporalLSTMCell(nn.Module):
 
 
 # ---------------------------------------------------------------------------
-# Network (SPEC 3-5)
+# Network (docs/en/model.md)
 # ---------------------------------------------------------------------------
 class RNN(nn.Module):
     """Stacked ST-LSTM network with zigzag memory, as the authors' ``RNN``.
@@ -346,7 +348,7 @@ def build_baseline(num_layers: int = 4,
 
 
 # ---------------------------------------------------------------------------
-# Patching (SPEC 1), numpy, channels last
+# Patching (docs/en/model.md), numpy, channels last
 # ---------------------------------------------------------------------------
 def reshape_patch(img_tensor: np.ndarray, patch_size: int) -> np.ndarray:
     """(B, T, H, W, C) -> (B, T, H/p, W/p, p*p*C).
@@ -379,7 +381,7 @@ def reshape_patch_back(patch_tensor: np.ndarray,
 
 
 # ---------------------------------------------------------------------------
-# Sampling masks (SPEC 5), numpy, as the authors' run.py / trainer.py
+# Sampling masks (docs/en/model.md), numpy, as the authors' run.py / trainer.py
 # ---------------------------------------------------------------------------
 def _random(rng: Optional[np.random.Generator],
             size: Tuple[int, ...]) -> np.ndarray:
@@ -510,7 +512,7 @@ def inference_mask(batch_size: int,
 
 
 # ---------------------------------------------------------------------------
-# Checkpoints (SPEC 7)
+# Checkpoints (docs/en/model.md, parameter names)
 # ---------------------------------------------------------------------------
 def save_authors_checkpoint(model: nn.Module, path: str, itr: int) -> str:
     """Write ``{'net_param': state_dict}`` as ``<path>/model.ckpt-<itr>``.

@@ -1,4 +1,4 @@
-"""Array layouts of users' sequences (SPEC section 11) as lazy views.
+"""Array layouts of users' sequences (docs/en/your_own_data.md) as lazy views.
 
 Every layout becomes a ``(N, T, C, H, W)`` view of the same memory (a
 transpose or an added axis, never a copy), so a memory-mapped file is only

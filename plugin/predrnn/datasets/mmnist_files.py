@@ -1,7 +1,7 @@
 """The published files of Moving MNIST and Moving Fashion-MNIST, and how a
 local file is checked against them.
 
-Layout (OpenSTL's, SPEC 8)::
+Layout (OpenSTL's)::
 
     <data_root>/moving_mnist/train-images-idx3-ubyte.gz    MNIST train images
     <data_root>/moving_mnist/t10k-images-idx3-ubyte.gz     MNIST test images

@@ -1,6 +1,5 @@
 """Users' own sequences: arrays, videos and frame folders, cut into windows
-of ``in_frames + out_frames`` frames (SPEC section 11; README "Your own
-data")."""
+of ``in_frames + out_frames`` frames (docs/en/your_own_data.md)."""
 import logging
 import os
 from typing import Dict, List, Optional, Sequence, Union

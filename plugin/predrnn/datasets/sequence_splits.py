@@ -1,6 +1,6 @@
 """Train / val / test splits of sequences and the windows inside them.
 
-Windows never straddle two splits (leakage, SPEC section 11):
+Windows never straddle two splits (no leakage between splits):
 
 * ``split_by='sequence'``: whole sequences go to one split, in order
   (sequence ``i`` of ``N`` to the split whose cumulative ratio first

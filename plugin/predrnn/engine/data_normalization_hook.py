@@ -1,7 +1,7 @@
 """Carry the data's normalisation from the training split to the model, the
 metrics, the work dir and the checkpoints.
 
-Decision (issue 10 item 2): the statistics are computed once on the training
+Decision: the statistics are computed once on the training
 split by the dataset (:class:`~predrnn.datasets.SequenceDataset`); this hook
 
 * sets them on the model's data preprocessor before training, validation

@@ -4,7 +4,8 @@ At a threshold ``t`` (in data units) a value is an *event* when it is
 ``>= t``. Comparing prediction and ground truth value by value (every pixel
 and channel of a frame) gives hits (event in both), misses (event only in the
 ground truth) and false alarms (event only in the prediction). The scores are
-ratios of counts **summed over the whole test set** before dividing (SPEC 11;
+ratios of counts **summed over the whole test set** before dividing
+(docs/en/evaluation.md;
 averaging per-frame ratios would weight an almost empty frame like a stormy
 one):
 
