@@ -9,7 +9,8 @@ The formulas live in :mod:`~predrnn.evaluation.frame_metrics`,
 :mod:`~predrnn.evaluation.lpips_metric`.
 """
 import logging
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import (Any, Dict, Iterator, List, Mapping, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 import torch
@@ -19,7 +20,8 @@ from mmengine.logging import print_log
 from predrnn.registry import METRICS
 from .authors_convention import authors_clip_frame_metrics
 from .data_units import DataUnits
-from .frame_metrics import frame_mae, frame_mse, frame_psnr, frame_ssim
+from .frame_metrics import (as_float64, frame_mae, frame_mse, frame_psnr,
+                            frame_ssim)
 from .lpips_metric import LPIPS_NETS, frame_lpips, load_lpips
 from .threshold_scores import (COUNT_NAMES, SCORE_NAMES, check_thresholds,
                                score_key, threshold_counts, threshold_scores)
@@ -37,40 +39,73 @@ PER_STEP_SUFFIX = '_per_step'
 _FRAME_NAMES = METRIC_NAMES + UNIT_METRIC_NAMES + ('lpips', )
 
 
-def _to_numpy(value: Any) -> np.ndarray:
-    """Return a tensor or array as a float64 numpy array on the CPU."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().to(device='cpu', dtype=torch.float64).numpy()
-    return np.asarray(value, dtype=np.float64)
+#: Most frame values (B x T x C x H x W) measured at once: bounds the
+#: float64 working memory of ``process`` (about 30 such arrays, so ~2 GB for
+#: 2**23) whatever the batch and frame size.
+MAX_VALUES_AT_ONCE = 2**23
 
 
-def clip_frame_metrics(pred: np.ndarray,
-                       gt: np.ndarray,
-                       ssim_data_range: float = 1.0) -> Dict[str, np.ndarray]:
-    """Every per-frame measure of one clip in [0, 1] (no declared units).
+def clip_frame_metrics(pred: Any, gt: Any,
+                       ssim_data_range: float = 1.0) -> Dict[str, Any]:
+    """Every per-frame measure of clips in [0, 1] (no declared units).
 
     MSE and MAE use the raw prediction (as OpenSTL does: a model is not
     rewarded for values outside [0, 1] that clipping would repair); PSNR and
     SSIM use the prediction clipped to [0, 1].
 
     Args:
-        pred (np.ndarray): Raw predicted future frames, shape
-            (T_out, C, H, W).
-        gt (np.ndarray): Ground-truth future frames in [0, 1], shape
-            (T_out, C, H, W).
+        pred (np.ndarray | torch.Tensor): Raw predicted future frames, shape
+            (T_out, C, H, W) or a batch (B, T_out, C, H, W).
+        gt (np.ndarray | torch.Tensor): Ground-truth future frames in
+            [0, 1], same shape.
         ssim_data_range (float): ``data_range`` given to SSIM. Defaults to
             1.0.
 
     Returns:
-        dict[str, np.ndarray]: ``'mse'``, ``'mae'``, ``'psnr'``, ``'ssim'``,
-        each of shape (T_out,).
+        dict: ``'mse'``, ``'mae'``, ``'psnr'``, ``'ssim'``, each of shape
+        (T_out,) or (B, T_out): numpy for numpy input, else tensors on the
+        frames' device.
     """
-    clipped = np.clip(pred, 0.0, 1.0)
-    return dict(
+    as_numpy = not isinstance(pred, torch.Tensor)
+    pred = as_float64(pred)
+    gt = as_float64(gt, pred.device)
+    clipped = pred.clamp(0.0, 1.0)
+    out = dict(
         mse=frame_mse(pred, gt),
         mae=frame_mae(pred, gt),
         psnr=frame_psnr(clipped, gt),
         ssim=frame_ssim(clipped, gt, data_range=ssim_data_range))
+    if as_numpy:
+        out = {name: values.cpu().numpy() for name, values in out.items()}
+    return out
+
+
+def _over_frames(value: Any) -> Any:
+    """A per-clip (B, 1) tensor made broadcastable to (B, T, C, H, W)."""
+    if isinstance(value, torch.Tensor):
+        return value.reshape(value.shape + (1, 1, 1))
+    return value
+
+
+def _batches(samples: Sequence[Mapping[str, Any]]
+             ) -> Iterator[Sequence[Mapping[str, Any]]]:
+    """Runs of consecutive clips of one shape, of at most
+    ``MAX_VALUES_AT_ONCE`` predicted values (and at least one clip)."""
+    start = 0
+    while start < len(samples):
+        shape = tuple(samples[start]['pred'].shape)
+        most = max(1, MAX_VALUES_AT_ONCE // max(1, int(np.prod(shape))))
+        stop = start + 1
+        while (stop < len(samples) and stop - start < most
+               and tuple(samples[stop]['pred'].shape) == shape):
+            stop += 1
+        yield samples[start:stop]
+        start = stop
+
+
+def _stack(values: Sequence[Any], device: torch.device) -> torch.Tensor:
+    """Frames of several clips as one float64 tensor on ``device``."""
+    return torch.stack([as_float64(v, device) for v in values])
 
 
 @METRICS.register_module()
@@ -261,13 +296,15 @@ class VideoPredictionMetric(BaseMetric):
         if self._lpips_model is None:
             print_log(reason, logger='current', level=logging.WARNING)
 
-    def _clip_record(self, pred: np.ndarray,
-                     gt: np.ndarray) -> Dict[str, np.ndarray]:
-        """Every per-frame measure and count of one (pred, gt) clip pair."""
+    def _batch_record(self, pred: torch.Tensor,
+                      gt: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Every per-frame measure and count of a batch of (pred, gt) clips,
+        float64 (B, T_out, C, H, W) on one device; values (B, T_out), counts
+        (B, K, T_out), on that device."""
         units = self._units
         if self.authors_convention:
             record = authors_clip_frame_metrics(pred, gt)
-            pred = np.clip(pred, 0.0, 1.0)
+            pred = pred.clamp(0.0, 1.0)
         elif units is None:
             record = clip_frame_metrics(pred, gt, self.ssim_data_range)
         else:
@@ -278,28 +315,51 @@ class VideoPredictionMetric(BaseMetric):
             pred_u, gt_u = units.to_units(pred), units.to_units(gt)
             record['mse_units'] = frame_mse(pred_u, gt_u)
             record['mae_units'] = frame_mae(pred_u, gt_u)
-            lo, hi, clip = units.reference_range(gt_u)
+            lo, hi, clip = units.reference_ranges(gt_u)  # floats or (B, 1)
             if not self.authors_convention:
-                shown = np.clip(pred_u, lo, hi) if clip else pred_u
+                shown = pred_u.clamp(lo, hi) if clip else pred_u
                 record['psnr'] = frame_psnr(shown, gt_u, data_range=hi - lo)
                 # SSIM's luminance term is not shift-invariant: measure from
                 # the range's low end (kelvin and celsius score alike).
+                lo_f = _over_frames(lo)
                 record['ssim'] = frame_ssim(
-                    shown - lo, gt_u - lo,
+                    shown - lo_f, gt_u - lo_f,
                     data_range=self.ssim_data_range * (hi - lo))
         if self._lpips_model is not None:
-            pred01 = np.clip((pred_u - lo) / (hi - lo), 0.0, 1.0)
-            gt01 = np.clip((gt_u - lo) / (hi - lo), 0.0, 1.0)
+            lo_f, span = _over_frames(lo), _over_frames(hi - lo)
             record['lpips'] = frame_lpips(
-                self._lpips_model, pred01, gt01,
+                self._lpips_model, ((pred_u - lo_f) / span).clamp(0.0, 1.0),
+                ((gt_u - lo_f) / span).clamp(0.0, 1.0),
                 scale_to_pm1=not self.authors_convention)
         if self.thresholds:
             record.update(threshold_counts(pred_u, gt_u, self.thresholds))
         return record
 
+    @staticmethod
+    def _per_clip(record: Dict[str, torch.Tensor]
+                  ) -> List[Dict[str, np.ndarray]]:
+        """One small record per clip (numpy, on the host); the batch's
+        values leave the device in one copy per kind (values, counts)."""
+        clips: List[Dict[str, np.ndarray]] = []
+        for floating in (True, False):
+            names = [n for n, v in record.items()
+                     if v.is_floating_point() == floating]
+            if not names:
+                continue
+            host = torch.stack([record[n] for n in names], 1).cpu().numpy()
+            if not clips:
+                clips = [{} for _ in host]
+            for clip, values in zip(clips, host):
+                clip.update(zip(names, values))
+        return clips
+
     def process(self, data_batch: Any,
                 data_samples: Sequence[Mapping[str, Any]]) -> None:
         """Store the per-frame measures of every clip of a batch.
+
+        The clips are measured together on the predictions' device (in
+        float64, at most ``MAX_VALUES_AT_ONCE`` values at a time); only the
+        per-frame values and counts come back to the host.
 
         Args:
             data_batch (Any): The batch from the dataloader (unused).
@@ -308,21 +368,23 @@ class VideoPredictionMetric(BaseMetric):
                 ``'gt'`` (T_out, C, H, W) and ``'inputs'`` (T_in, C, H, W),
                 tensors on any device or arrays, in normalised values.
         """
-        for sample in data_samples:
-            pred = _to_numpy(sample['pred'])
-            gt = _to_numpy(sample['gt'])
+        for samples in _batches(data_samples):
+            first = samples[0]['pred']
+            device = (first.device if isinstance(first, torch.Tensor) else
+                      torch.device('cpu'))
+            gt = _stack([s['gt'] for s in samples], device)
             if not self._lpips_resolved:
-                self._resolve_lpips(gt.shape[1])
-            if (self._lpips_model is not None
-                    and isinstance(sample['pred'], torch.Tensor)):
-                self._lpips_model.to(sample['pred'].device)  # GPU if there
-            record = self._clip_record(pred, gt)
+                self._resolve_lpips(gt.shape[2])
+            if self._lpips_model is not None:
+                self._lpips_model.to(device)  # the GPU if the clips are there
+            record = self._batch_record(
+                _stack([s['pred'] for s in samples], device), gt)
             if self.with_copy_last:
-                last = _to_numpy(sample['inputs'])[-1]
-                baseline = np.broadcast_to(last, gt.shape)
-                for name, values in self._clip_record(baseline, gt).items():
+                last = _stack([s['inputs'][-1] for s in samples], device)
+                baseline = last[:, None].expand_as(gt)
+                for name, values in self._batch_record(baseline, gt).items():
                     record[COPY_LAST_PREFIX + name] = values
-            self.results.append(record)
+            self.results.extend(self._per_clip(record))
 
     def compute_metrics(self, results: List[Dict[str, np.ndarray]]
                         ) -> Dict[str, Any]:
