@@ -22,8 +22,7 @@ from typing import Any, Dict
 import numpy as np
 import torch
 
-from .frame_metrics import (as_float64, frame_mae, frame_mse, frame_psnr,
-                            frame_ssim)
+from .frame_metrics import as_float64, error_sums, frame_psnr, frame_ssim
 
 #: Peak of uint8 frames.
 UINT8_PEAK = 255.0
@@ -67,9 +66,10 @@ def authors_clip_frame_metrics(pred: Any, gt: Any) -> Dict[str, Any]:
     clipped = pred.clamp(0.0, 1.0)
     pred_q = quantize_like_authors(pred).double()
     gt_q = quantize_like_authors(gt).double()
+    mse, mae = error_sums(clipped, gt)
     out = dict(
-        mse=frame_mse(clipped, gt),
-        mae=frame_mae(clipped, gt),
+        mse=mse,
+        mae=mae,
         psnr=frame_psnr(pred_q, gt_q, data_range=UINT8_PEAK),
         ssim=frame_ssim(pred_q, gt_q, data_range=UINT8_PEAK))
     if as_numpy:

@@ -3,7 +3,9 @@
 Every function takes predicted and ground-truth frames of shape
 ``(T, C, H, W)`` or a batch of clips ``(B, T, C, H, W)``, values nominally
 in [0, 1], and returns one value per frame, shape ``(T,)`` or ``(B, T)``,
-in float64. Torch tensors are measured on their own device (GPU clips stay
+in float64. The prediction may also broadcast to the ground truth's shape,
+e.g. ``(B, 1, C, H, W)`` for one frame repeated over the clip (the
+copy-last-frame baseline), and is then measured without being repeated. Torch tensors are measured on their own device (GPU clips stay
 on the GPU) and give a tensor there; numpy arrays give a numpy array. They
 follow the conventions of the PredRNN papers (Wang et al., TPAMI 2022,
 arXiv 2103.09504) and of OpenSTL (Tan et al., NeurIPS 2023 Datasets and
@@ -25,7 +27,8 @@ Benchmarks):
 Which inputs are clipped is the caller's choice; see
 :class:`~predrnn.evaluation.VideoPredictionMetric`.
 """
-from typing import Any, Tuple, Union
+import functools
+from typing import Any, Callable, Tuple, Union
 
 import numpy as np
 import torch
@@ -59,11 +62,18 @@ def as_float64(frames: Any, device: Any = None) -> torch.Tensor:
 def _pair(pred: Frames, gt: Frames) -> Tuple[torch.Tensor, torch.Tensor,
                                              bool]:
     """Both inputs as float64 tensors on ``pred``'s device, and whether the
-    result goes back to numpy; raises if they are not clips of one shape."""
-    if pred.ndim not in (4, 5) or tuple(pred.shape) != tuple(gt.shape):
+    result goes back to numpy; raises unless ``gt`` is one clip or a batch
+    of clips and ``pred`` has or broadcasts to its shape."""
+    shapes = tuple(pred.shape), tuple(gt.shape)
+    try:
+        fits = (gt.ndim in (4, 5) and pred.ndim == gt.ndim
+                and torch.broadcast_shapes(*shapes) == shapes[1])
+    except RuntimeError:
+        fits = False
+    if not fits:
         raise ValueError('pred and gt must both have shape (T, C, H, W) or '
-                         f'(B, T, C, H, W); got {tuple(pred.shape)} and '
-                         f'{tuple(gt.shape)}')
+                         '(B, T, C, H, W) (pred may broadcast to gt); got '
+                         f'{shapes[0]} and {shapes[1]}')
     as_numpy = not isinstance(pred, torch.Tensor)
     pred = as_float64(pred)
     return pred, as_float64(gt, pred.device), as_numpy
@@ -78,6 +88,15 @@ def _per_frame(values: Range, like: torch.Tensor) -> torch.Tensor:
     return torch.as_tensor(values, dtype=torch.float64, device=like.device)
 
 
+def error_sums(pred: Frames, gt: Frames) -> Tuple[Frames, Frames]:
+    """:func:`frame_mse` and :func:`frame_mae` from one difference."""
+    pred, gt, as_numpy = _pair(pred, gt)
+    err = pred - gt
+    mae = err.abs().sum((-3, -2, -1))
+    mse = err.mul_(err).sum((-3, -2, -1))  # mul_: faster than square_
+    return _out(mse, as_numpy), _out(mae, as_numpy)
+
+
 def frame_mse(pred: Frames, gt: Frames) -> Frames:
     """Sum over channels and pixels of the squared error, per frame.
 
@@ -88,8 +107,7 @@ def frame_mse(pred: Frames, gt: Frames) -> Frames:
     Returns:
         Shape (T,) or (B, T), float64.
     """
-    pred, gt, as_numpy = _pair(pred, gt)
-    return _out((pred - gt).square_().sum((-3, -2, -1)), as_numpy)
+    return error_sums(pred, gt)[0]
 
 
 def frame_mae(pred: Frames, gt: Frames) -> Frames:
@@ -102,8 +120,7 @@ def frame_mae(pred: Frames, gt: Frames) -> Frames:
     Returns:
         Shape (T,) or (B, T), float64.
     """
-    pred, gt, as_numpy = _pair(pred, gt)
-    return _out((pred - gt).abs_().sum((-3, -2, -1)), as_numpy)
+    return error_sums(pred, gt)[1]
 
 
 def frame_psnr(pred: Frames, gt: Frames, data_range: Range = 1.0) -> Frames:
@@ -125,18 +142,20 @@ def frame_psnr(pred: Frames, gt: Frames, data_range: Range = 1.0) -> Frames:
         Shape (T,) or (B, T), float64, in dB.
     """
     pred, gt, as_numpy = _pair(pred, gt)
-    mse = (pred - gt).square_().mean((-3, -2, -1))
+    err = pred - gt
+    mse = err.mul_(err).mean((-3, -2, -1))
     mse = mse / _per_frame(data_range, mse).square()
     return _out(mse.clamp_min_(MSE_FLOOR).log10_().mul_(-10.0), as_numpy)
 
 
-def _valid_box_filter(size: int, like: torch.Tensor) -> torch.Tensor:
-    """``(size - 6, size)`` matrix whose product with a column is its 7-tap
-    moving average at every window position inside the column."""
-    rows = torch.arange(size - SSIM_WIN_SIZE + 1, device=like.device)
-    cols = torch.arange(size, device=like.device)
-    inside = (cols >= rows[:, None]) & (cols < rows[:, None] + SSIM_WIN_SIZE)
-    return inside.to(like.dtype) / SSIM_WIN_SIZE
+@functools.lru_cache(maxsize=16)
+def _valid_box_filter(size: int, device: torch.device) -> torch.Tensor:
+    """``(size, size - 6)`` float64 matrix: a row times it gives the 7-tap
+    moving average at every window position inside the row."""
+    rows = torch.arange(size, device=device)[:, None]
+    cols = torch.arange(size - SSIM_WIN_SIZE + 1, device=device)
+    inside = (rows >= cols) & (rows < cols + SSIM_WIN_SIZE)
+    return inside.to(torch.float64) / SSIM_WIN_SIZE
 
 
 def window_means(maps: torch.Tensor) -> torch.Tensor:
@@ -151,9 +170,9 @@ def window_means(maps: torch.Tensor) -> torch.Tensor:
     minds (the SSIM map is only averaged).
     """
     h, w = maps.shape[-2:]
-    rows_done = torch.matmul(maps, _valid_box_filter(w, maps).T)
+    rows_done = torch.matmul(maps, _valid_box_filter(w, maps.device))
     return torch.matmul(rows_done.transpose(-1, -2),
-                        _valid_box_filter(h, maps).T)
+                        _valid_box_filter(h, maps.device))
 
 
 def check_ssim_size(height: int, width: int) -> None:
@@ -165,6 +184,49 @@ def check_ssim_size(height: int, width: int) -> None:
             f'{height} x {width}. Evaluate at a larger image size.')
 
 
+def _mean_and_variance(frames: torch.Tensor, cov_norm: float
+                       ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Window means and sample variances of frames (transposed maps)."""
+    mean = window_means(frames)
+    var = window_means(frames * frames).sub_(mean * mean).mul_(cov_norm)
+    return mean, var
+
+
+def ssim_against(gt: torch.Tensor, data_range: Range = 1.0
+                 ) -> Callable[[torch.Tensor], torch.Tensor]:
+    """:func:`frame_ssim` of several predictions of the same frames.
+
+    The ground truth's window statistics are computed once, here; the
+    returned function measures a prediction (float64 on ``gt``'s device,
+    ``gt``'s shape or broadcasting to it) against them.
+
+    Args:
+        gt (torch.Tensor): Ground-truth frames, float64, (T, C, H, W) or
+            (B, T, C, H, W), H and W at least 7.
+        data_range: As for :func:`frame_ssim`.
+
+    Returns:
+        Callable: ``pred -> (T,) or (B, T)`` float64 tensor.
+    """
+    check_ssim_size(*gt.shape[-2:])
+    cov_norm = SSIM_WIN_SIZE**2 / (SSIM_WIN_SIZE**2 - 1)
+    r = _per_frame(data_range, gt)
+    r = r.reshape(r.shape + (1, ) * 3)  # over C, H, W
+    c1, c2 = (SSIM_K1 * r)**2, (SSIM_K2 * r)**2
+    uy, vy = _mean_and_variance(gt, cov_norm)
+    uy2_c1, vy_c2 = uy * uy + c1, vy + c2
+
+    def ssim(pred: torch.Tensor) -> torch.Tensor:
+        ux, vx = _mean_and_variance(pred, cov_norm)
+        ux_uy = ux * uy
+        num = window_means(pred * gt).sub_(ux_uy).mul_(2 * cov_norm)
+        num.add_(c2).mul_(ux_uy.mul_(2).add_(c1))
+        den = (ux.mul_(ux) + uy2_c1).mul_(vx + vy_c2)
+        return num.div_(den).mean((-2, -1)).mean(-1)
+
+    return ssim
+
+
 def frame_ssim(pred: Frames, gt: Frames, data_range: Range = 1.0) -> Frames:
     """Structural similarity per frame, as scikit-image computes it.
 
@@ -173,7 +235,8 @@ def frame_ssim(pred: Frames, gt: Frames, data_range: Range = 1.0) -> Frames:
     averaged, for ``C > 1``) within float64 round-off, for a whole batch at
     once: window means, sample (co)variances with the factor
     ``49 / 48``, constants ``(0.01 R)^2`` and ``(0.03 R)^2``, the mean of the
-    SSIM map over the windows that fit inside the frame.
+    SSIM map over the windows that fit inside the frame. A prediction that
+    broadcasts over the clip's frames is filtered once.
 
     Args:
         pred: Predicted frames, shape (T, C, H, W) or (B, T, C, H, W).
@@ -186,15 +249,4 @@ def frame_ssim(pred: Frames, gt: Frames, data_range: Range = 1.0) -> Frames:
         Shape (T,) or (B, T), float64.
     """
     pred, gt, as_numpy = _pair(pred, gt)
-    check_ssim_size(*pred.shape[-2:])
-    maps = torch.stack([pred, gt, pred * pred, gt * gt, pred * gt])
-    ux, uy, uxx, uyy, uxy = window_means(maps).unbind(0)
-    cov_norm = SSIM_WIN_SIZE**2 / (SSIM_WIN_SIZE**2 - 1)
-    r = _per_frame(data_range, pred)
-    r = r.reshape(r.shape + (1, ) * 3)  # over C, H, W
-    c1, c2 = (SSIM_K1 * r)**2, (SSIM_K2 * r)**2
-    ux_uy = ux * uy
-    num = (2 * ux_uy + c1) * (2 * cov_norm * (uxy - ux_uy) + c2)
-    ux2, uy2 = ux * ux, uy * uy
-    den = (ux2 + uy2 + c1) * (cov_norm * (uxx - ux2 + uyy - uy2) + c2)
-    return _out((num / den).mean((-2, -1)).mean(-1), as_numpy)
+    return _out(ssim_against(gt, data_range)(pred), as_numpy)

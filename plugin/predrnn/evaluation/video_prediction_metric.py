@@ -18,10 +18,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from predrnn.registry import METRICS
-from .authors_convention import authors_clip_frame_metrics
+from .authors_convention import UINT8_PEAK, quantize_like_authors
 from .data_units import DataUnits
-from .frame_metrics import (as_float64, frame_mae, frame_mse, frame_psnr,
-                            frame_ssim)
+from .frame_metrics import (as_float64, error_sums, frame_psnr, frame_ssim,
+                            ssim_against)
 from .lpips_metric import LPIPS_NETS, frame_lpips, load_lpips
 from .threshold_scores import (COUNT_NAMES, SCORE_NAMES, check_thresholds,
                                score_key, threshold_counts, threshold_scores)
@@ -70,9 +70,10 @@ def clip_frame_metrics(pred: Any, gt: Any,
     pred = as_float64(pred)
     gt = as_float64(gt, pred.device)
     clipped = pred.clamp(0.0, 1.0)
+    mse, mae = error_sums(pred, gt)
     out = dict(
-        mse=frame_mse(pred, gt),
-        mae=frame_mae(pred, gt),
+        mse=mse,
+        mae=mae,
         psnr=frame_psnr(clipped, gt),
         ssim=frame_ssim(clipped, gt, data_range=ssim_data_range))
     if as_numpy:
@@ -105,7 +106,13 @@ def _batches(samples: Sequence[Mapping[str, Any]]
 
 def _stack(values: Sequence[Any], device: torch.device) -> torch.Tensor:
     """Frames of several clips as one float64 tensor on ``device``."""
-    return torch.stack([as_float64(v, device) for v in values])
+    first = values[0]
+    out = torch.empty((len(values), ) + tuple(first.shape),
+                      dtype=torch.float64, device=device)
+    for row, value in zip(out, values):
+        row.copy_(value if isinstance(value, torch.Tensor) else
+                  as_float64(value))  # converts on the fly
+    return out
 
 
 @METRICS.register_module()
@@ -296,44 +303,65 @@ class VideoPredictionMetric(BaseMetric):
         if self._lpips_model is None:
             print_log(reason, logger='current', level=logging.WARNING)
 
-    def _batch_record(self, pred: torch.Tensor,
-                      gt: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """Every per-frame measure and count of a batch of (pred, gt) clips,
-        float64 (B, T_out, C, H, W) on one device; values (B, T_out), counts
-        (B, K, T_out), on that device."""
-        units = self._units
-        if self.authors_convention:
-            record = authors_clip_frame_metrics(pred, gt)
-            pred = pred.clamp(0.0, 1.0)
-        elif units is None:
-            record = clip_frame_metrics(pred, gt, self.ssim_data_range)
-        else:
-            record = dict(mse=frame_mse(pred, gt), mae=frame_mae(pred, gt))
-        if units is None:
-            pred_u, gt_u, lo, hi = pred, gt, 0.0, 1.0
-        else:
-            pred_u, gt_u = units.to_units(pred), units.to_units(gt)
-            record['mse_units'] = frame_mse(pred_u, gt_u)
-            record['mae_units'] = frame_mae(pred_u, gt_u)
+    def _batch_records(self, preds: Sequence[torch.Tensor],
+                       gt: torch.Tensor) -> List[Dict[str, torch.Tensor]]:
+        """Every per-frame measure and count of several predictions of a
+        batch of clips, on ``gt``'s device, sharing the work on ``gt``.
+
+        Args:
+            preds (Sequence[torch.Tensor]): float64, each (B, T_out, C, H, W)
+                or (B, 1, C, H, W) (one frame for all steps).
+            gt (torch.Tensor): float64 (B, T_out, C, H, W).
+
+        Returns:
+            list[dict]: Per prediction, values (B, T_out) and counts
+            (B, K, T_out) on ``gt``'s device.
+        """
+        units, authors = self._units, self.authors_convention
+        gt_u, lo, hi, clip = gt, 0.0, 1.0, True
+        if units is not None:
+            gt_u = units.to_units(gt)
             lo, hi, clip = units.reference_ranges(gt_u)  # floats or (B, 1)
-            if not self.authors_convention:
+        lo_f = _over_frames(lo)
+        if authors:  # PSNR and SSIM on uint8 frames
+            gt_psnr = gt_ssim = quantize_like_authors(gt).double()
+            peak = ssim_range = UINT8_PEAK
+        else:
+            # SSIM's luminance term is not shift-invariant: measure from
+            # the range's low end (kelvin and celsius score alike).
+            gt_psnr, gt_ssim = gt_u, (gt_u if units is None else gt_u - lo_f)
+            peak = hi - lo
+            ssim_range = self.ssim_data_range * peak
+        ssim = ssim_against(gt_ssim, ssim_range)
+        records = []
+        for pred in preds:
+            if authors:  # every error of the clipped prediction
+                pred = pred.clamp(0.0, 1.0)
+            record = dict(zip(('mse', 'mae'), error_sums(pred, gt)))
+            pred_u = pred
+            if units is not None:
+                pred_u = units.to_units(pred)
+                record['mse_units'], record['mae_units'] = error_sums(
+                    pred_u, gt_u)
+            if authors:
+                shown = shown_ssim = quantize_like_authors(pred).double()
+            else:
                 shown = pred_u.clamp(lo, hi) if clip else pred_u
-                record['psnr'] = frame_psnr(shown, gt_u, data_range=hi - lo)
-                # SSIM's luminance term is not shift-invariant: measure from
-                # the range's low end (kelvin and celsius score alike).
-                lo_f = _over_frames(lo)
-                record['ssim'] = frame_ssim(
-                    shown - lo_f, gt_u - lo_f,
-                    data_range=self.ssim_data_range * (hi - lo))
-        if self._lpips_model is not None:
-            lo_f, span = _over_frames(lo), _over_frames(hi - lo)
-            record['lpips'] = frame_lpips(
-                self._lpips_model, ((pred_u - lo_f) / span).clamp(0.0, 1.0),
-                ((gt_u - lo_f) / span).clamp(0.0, 1.0),
-                scale_to_pm1=not self.authors_convention)
-        if self.thresholds:
-            record.update(threshold_counts(pred_u, gt_u, self.thresholds))
-        return record
+                shown_ssim = shown if units is None else shown - lo_f
+            record['psnr'] = frame_psnr(shown, gt_psnr, data_range=peak)
+            record['ssim'] = ssim(shown_ssim)
+            if self._lpips_model is not None:
+                span = _over_frames(hi - lo)
+                pred01 = ((pred_u - lo_f) / span).clamp(0.0, 1.0)
+                record['lpips'] = frame_lpips(
+                    self._lpips_model, pred01.expand_as(gt_u),
+                    ((gt_u - lo_f) / span).clamp(0.0, 1.0),
+                    scale_to_pm1=not authors)
+            if self.thresholds:
+                record.update(threshold_counts(pred_u, gt_u,
+                                               self.thresholds))
+            records.append(record)
+        return records
 
     @staticmethod
     def _per_clip(record: Dict[str, torch.Tensor]
@@ -377,13 +405,14 @@ class VideoPredictionMetric(BaseMetric):
                 self._resolve_lpips(gt.shape[2])
             if self._lpips_model is not None:
                 self._lpips_model.to(device)  # the GPU if the clips are there
-            record = self._batch_record(
-                _stack([s['pred'] for s in samples], device), gt)
+            preds = [_stack([s['pred'] for s in samples], device)]
             if self.with_copy_last:
-                last = _stack([s['inputs'][-1] for s in samples], device)
-                baseline = last[:, None].expand_as(gt)
-                for name, values in self._batch_record(baseline, gt).items():
-                    record[COPY_LAST_PREFIX + name] = values
+                # the last input frame, broadcast over the future frames
+                preds.append(
+                    _stack([s['inputs'][-1:] for s in samples], device))
+            record, *baseline = self._batch_records(preds, gt)
+            for name, values in (baseline[0].items() if baseline else ()):
+                record[COPY_LAST_PREFIX + name] = values
             self.results.extend(self._per_clip(record))
 
     def compute_metrics(self, results: List[Dict[str, np.ndarray]]
