@@ -39,10 +39,15 @@ PER_STEP_SUFFIX = '_per_step'
 _FRAME_NAMES = METRIC_NAMES + UNIT_METRIC_NAMES + ('lpips', )
 
 
-#: Most frame values (B x T x C x H x W) measured at once: bounds the
-#: float64 working memory of ``process`` (about 30 such arrays, so ~2 GB for
-#: 2**23) whatever the batch and frame size.
+#: Most predicted values (B x T_out x C x H x W) measured at once on a GPU:
+#: bounds the float64 working memory (a few dozen such arrays, ~2 GB)
+#: whatever the batch and frame size; a test batch of 100 Moving MNIST
+#: clips is one step.
 MAX_VALUES_AT_ONCE = 2**23
+#: The same on the CPU: float64 arrays of 2**16 values (512 KB) stay in
+#: the core's cache, where torch's element-wise kernels run several times
+#: faster than on larger arrays (whose every temporary is fresh memory).
+MAX_VALUES_AT_ONCE_CPU = 2**16
 
 
 def clip_frame_metrics(pred: Any, gt: Any,
@@ -88,27 +93,50 @@ def _over_frames(value: Any) -> Any:
     return value
 
 
+def _device(frames: Any) -> torch.device:
+    """Where a clip's measures are computed: where its prediction is."""
+    if isinstance(frames, torch.Tensor):
+        return frames.device
+    return torch.device('cpu')
+
+
 def _batches(samples: Sequence[Mapping[str, Any]]
              ) -> Iterator[Sequence[Mapping[str, Any]]]:
-    """Runs of consecutive clips of one shape, of at most
-    ``MAX_VALUES_AT_ONCE`` predicted values (and at least one clip)."""
+    """Runs of consecutive clips of one shape and device, of at most
+    ``MAX_VALUES_AT_ONCE`` (CPU: ``MAX_VALUES_AT_ONCE_CPU``) predicted
+    values, and at least one clip."""
     start = 0
     while start < len(samples):
-        shape = tuple(samples[start]['pred'].shape)
-        most = max(1, MAX_VALUES_AT_ONCE // max(1, int(np.prod(shape))))
+        first = samples[start]['pred']
+        shape, device = tuple(first.shape), _device(first)
+        limit = (MAX_VALUES_AT_ONCE_CPU if device.type == 'cpu' else
+                 MAX_VALUES_AT_ONCE)
+        most = max(1, limit // max(1, int(np.prod(shape))))
         stop = start + 1
         while (stop < len(samples) and stop - start < most
-               and tuple(samples[stop]['pred'].shape) == shape):
+               and tuple(samples[stop]['pred'].shape) == shape
+               and _device(samples[stop]['pred']) == device):
             stop += 1
         yield samples[start:stop]
         start = stop
 
 
-def _stack(values: Sequence[Any], device: torch.device) -> torch.Tensor:
-    """Frames of several clips as one float64 tensor on ``device``."""
-    first = values[0]
-    out = torch.empty((len(values), ) + tuple(first.shape),
-                      dtype=torch.float64, device=device)
+def _stack(values: Sequence[Any], device: torch.device,
+           name: str) -> torch.Tensor:
+    """Frames of several clips as one float64 tensor on ``device``.
+
+    Raises:
+        ValueError: If the clips' ``name`` frames differ in shape.
+    """
+    values = [v if isinstance(v, torch.Tensor) else np.asarray(v)
+              for v in values]
+    shape = tuple(values[0].shape)
+    if any(tuple(v.shape) != shape for v in values):
+        raise ValueError(f"the '{name}' frames of the clips of one batch "
+                         'must have one shape, got '
+                         f'{sorted({tuple(v.shape) for v in values})}')
+    out = torch.empty((len(values), ) + shape, dtype=torch.float64,
+                      device=device)
     for row, value in zip(out, values):
         row.copy_(value if isinstance(value, torch.Tensor) else
                   as_float64(value))  # converts on the fly
@@ -385,9 +413,10 @@ class VideoPredictionMetric(BaseMetric):
                 data_samples: Sequence[Mapping[str, Any]]) -> None:
         """Store the per-frame measures of every clip of a batch.
 
-        The clips are measured together on the predictions' device (in
-        float64, at most ``MAX_VALUES_AT_ONCE`` values at a time); only the
-        per-frame values and counts come back to the host.
+        The clips are measured together on the predictions' device, in
+        float64, in steps of at most ``MAX_VALUES_AT_ONCE`` predicted values
+        (``MAX_VALUES_AT_ONCE_CPU`` on the CPU); only the per-frame values
+        and counts come back to the host, one copy per step.
 
         Args:
             data_batch (Any): The batch from the dataloader (unused).
@@ -397,19 +426,18 @@ class VideoPredictionMetric(BaseMetric):
                 tensors on any device or arrays, in normalised values.
         """
         for samples in _batches(data_samples):
-            first = samples[0]['pred']
-            device = (first.device if isinstance(first, torch.Tensor) else
-                      torch.device('cpu'))
-            gt = _stack([s['gt'] for s in samples], device)
+            device = _device(samples[0]['pred'])
+            gt = _stack([s['gt'] for s in samples], device, 'gt')
             if not self._lpips_resolved:
                 self._resolve_lpips(gt.shape[2])
             if self._lpips_model is not None:
                 self._lpips_model.to(device)  # the GPU if the clips are there
-            preds = [_stack([s['pred'] for s in samples], device)]
+            preds = [_stack([s['pred'] for s in samples], device, 'pred')]
             if self.with_copy_last:
                 # the last input frame, broadcast over the future frames
                 preds.append(
-                    _stack([s['inputs'][-1:] for s in samples], device))
+                    _stack([s['inputs'][-1:] for s in samples], device,
+                           'inputs'))
             record, *baseline = self._batch_records(preds, gt)
             for name, values in (baseline[0].items() if baseline else ()):
                 record[COPY_LAST_PREFIX + name] = values
