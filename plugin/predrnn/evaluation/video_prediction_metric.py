@@ -159,7 +159,8 @@ class VideoPredictionMetric(BaseMetric):
       averages stay finite. The average is over per-frame PSNR values, as in
       OpenSTL.
     - ``ssim``: scikit-image's ``structural_similarity`` (7 x 7 uniform
-      window, channels averaged with ``channel_axis`` for colour) per frame
+      window, channels averaged with ``channel_axis`` for colour, computed
+      in torch: :func:`~predrnn.evaluation.frame_ssim`) per frame
       on the prediction clipped to [0, 1], with ``data_range=ssim_data_range``
       (relative to the peak). 1.0 is correct. OpenSTL runs with scikit-image
       < 0.19 and no ``data_range`` implicitly used 2.0 (the range of a float
