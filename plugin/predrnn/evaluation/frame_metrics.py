@@ -5,9 +5,9 @@ Every function takes predicted and ground-truth frames of shape
 in [0, 1], and returns one value per frame, shape ``(T,)`` or ``(B, T)``,
 in float64. The prediction may also broadcast to the ground truth's shape,
 e.g. ``(B, 1, C, H, W)`` for one frame repeated over the clip (the
-copy-last-frame baseline), and is then measured without being repeated. Torch tensors are measured on their own device (GPU clips stay
-on the GPU) and give a tensor there; numpy arrays give a numpy array. They
-follow the conventions of the PredRNN papers (Wang et al., TPAMI 2022,
+copy-last-frame baseline), and is then measured without being repeated.
+Torch tensors are measured on their own device (GPU clips stay on the GPU)
+and give a tensor there; numpy arrays give a numpy array. They follow the conventions of the PredRNN papers (Wang et al., TPAMI 2022,
 arXiv 2103.09504) and of OpenSTL (Tan et al., NeurIPS 2023 Datasets and
 Benchmarks):
 
