@@ -17,47 +17,61 @@ already for their data; the clip only stops uint8 from wrapping around).
 The authors' log also prints "mse per seq", the sum over the ``T_out``
 frames; the papers' tables report the per-frame value, which is ours.
 """
-from typing import Dict
+from typing import Any, Dict
 
 import numpy as np
+import torch
 
-from .frame_metrics import frame_mae, frame_mse, frame_psnr, frame_ssim
+from .frame_metrics import as_float64, error_sums, frame_psnr, frame_ssim
 
 #: Peak of uint8 frames.
 UINT8_PEAK = 255.0
 
 
-def quantize_like_authors(frames: np.ndarray) -> np.ndarray:
+def quantize_like_authors(frames: Any) -> Any:
     """Clip to [0, 1] and truncate to uint8 as ``np.uint8(x * 255)`` does.
 
     Args:
-        frames (np.ndarray): Frames in [0, 1] nominally, any shape.
+        frames (np.ndarray | torch.Tensor): Frames in [0, 1] nominally, any
+            shape.
 
     Returns:
-        np.ndarray: uint8 array of the same shape.
+        uint8 array or tensor (on the frames' device) of the same shape.
     """
+    if isinstance(frames, torch.Tensor):
+        scaled = frames.clamp(0.0, 1.0) * UINT8_PEAK
+        return scaled.to(torch.uint8)  # truncates towards zero
     scaled = np.clip(frames, 0.0, 1.0) * UINT8_PEAK
     return scaled.astype(np.uint8)  # float -> uint8 truncates towards zero
 
 
-def authors_clip_frame_metrics(pred: np.ndarray,
-                               gt: np.ndarray) -> Dict[str, np.ndarray]:
-    """MSE, MAE, PSNR and SSIM of one clip in the authors' convention.
+def authors_clip_frame_metrics(pred: Any, gt: Any) -> Dict[str, Any]:
+    """MSE, MAE, PSNR and SSIM in the authors' convention.
 
     Args:
-        pred (np.ndarray): Raw predicted future frames, (T_out, C, H, W).
-        gt (np.ndarray): Ground-truth future frames in [0, 1], same shape.
+        pred (np.ndarray | torch.Tensor): Raw predicted future frames,
+            (T_out, C, H, W) or a batch (B, T_out, C, H, W).
+        gt (np.ndarray | torch.Tensor): Ground-truth future frames in
+            [0, 1], same shape.
 
     Returns:
-        dict[str, np.ndarray]: ``'mse'``, ``'mae'`` (prediction clipped to
-        [0, 1]; the authors report no MAE, this is its clipped analogue),
-        ``'psnr'``, ``'ssim'`` (uint8 frames), each of shape (T_out,).
+        dict: ``'mse'``, ``'mae'`` (prediction clipped to [0, 1]; the
+        authors report no MAE, this is its clipped analogue), ``'psnr'``,
+        ``'ssim'`` (uint8 frames), each of shape (T_out,) or (B, T_out):
+        numpy for numpy input, else tensors on the frames' device.
     """
-    clipped = np.clip(pred, 0.0, 1.0)
-    pred_q = quantize_like_authors(pred)
-    gt_q = quantize_like_authors(gt)
-    return dict(
-        mse=frame_mse(clipped, gt),
-        mae=frame_mae(clipped, gt),
+    as_numpy = not isinstance(pred, torch.Tensor)
+    pred = as_float64(pred)
+    gt = as_float64(gt, pred.device)
+    clipped = pred.clamp(0.0, 1.0)
+    pred_q = quantize_like_authors(pred).double()
+    gt_q = quantize_like_authors(gt).double()
+    mse, mae = error_sums(clipped, gt)
+    out = dict(
+        mse=mse,
+        mae=mae,
         psnr=frame_psnr(pred_q, gt_q, data_range=UINT8_PEAK),
         ssim=frame_ssim(pred_q, gt_q, data_range=UINT8_PEAK))
+    if as_numpy:
+        out = {name: values.cpu().numpy() for name, values in out.items()}
+    return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Tuple
 
 import numpy as np
+import torch
 
 #: The normalisation kinds a dataset may declare.
 KINDS = ('range', 'minmax', 'meanstd')
@@ -93,22 +94,29 @@ class DataUnits:
         return cls(kind, scale, offset,
                    None if units is None else str(units), data_range)
 
-    def to_units(self, frames: np.ndarray) -> np.ndarray:
-        """Map normalised frames ``(T, C, H, W)`` to data units (float64).
+    def to_units(self, frames: Any) -> Any:
+        """Map normalised frames ``(..., C, H, W)`` to data units.
+
+        A numpy array gives a float64 array; a tensor gives a tensor on its
+        device in its floating dtype (float64 when the metric calls it).
 
         Raises:
             ValueError: If the clip's channel count does not match the
                 declared per-channel scale or offset.
         """
-        channels = frames.shape[1]
+        channels = frames.shape[-3]
         for name, values in (('scale', self.scale), ('offset', self.offset)):
             if values.size not in (1, channels):
                 raise ValueError(
                     f'normalization {name} has {values.size} values but the '
                     f'clips have {channels} channels; declare one per channel')
-        shape = (1, -1, 1, 1)
-        return (frames * self.scale.reshape(shape) +
-                self.offset.reshape(shape))
+        scale, offset = self.scale, self.offset
+        if isinstance(frames, torch.Tensor):
+            scale, offset = (torch.as_tensor(v, dtype=frames.dtype,
+                                             device=frames.device)
+                             for v in (scale, offset))
+        shape = (-1, 1, 1)
+        return frames * scale.reshape(shape) + offset.reshape(shape)
 
     def reference_range(self, gt_units: np.ndarray
                         ) -> Tuple[float, float, bool]:
@@ -133,14 +141,31 @@ class DataUnits:
             tuple: ``(lo, hi, clip)``; ``clip`` tells whether predictions are
             clipped to ``[lo, hi]``.
         """
+        gt = torch.as_tensor(np.asarray(gt_units, dtype=np.float64))
+        lo, hi, clip = self.reference_ranges(gt[None])
+        return float(lo), float(hi), clip
+
+    def reference_ranges(self, gt_units: torch.Tensor
+                         ) -> Tuple[Any, Any, bool]:
+        """:meth:`reference_range` of every clip of a batch, on its device.
+
+        Args:
+            gt_units (torch.Tensor): Ground-truth future frames in data
+                units, shape (B, T, C, H, W).
+
+        Returns:
+            tuple: ``(lo, hi, clip)``: floats when the range is the same for
+            every clip, else float64 tensors of shape (B, 1) (one per clip,
+            broadcastable over its frames).
+        """
         if self.data_range is not None:
             return self.data_range[0], self.data_range[1], True
         if self.kind in ('range', 'minmax'):
             return (float(self.offset.min()),
                     float((self.offset + self.scale).max()), True)
-        lo, hi = float(gt_units.min()), float(gt_units.max())
+        flat = gt_units.reshape(gt_units.shape[0], -1)
+        lo = flat.amin(1, keepdim=True)
+        hi = flat.amax(1, keepdim=True)
         floor = float(self.scale.max())
-        if hi - lo < floor:
-            hi = lo + floor
+        hi = torch.where(hi - lo < floor, lo + floor, hi)
         return lo, hi, False
-

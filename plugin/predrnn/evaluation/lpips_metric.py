@@ -12,7 +12,7 @@ it once and reports no ``lpips`` key.
 import importlib.util
 import os.path as osp
 import warnings
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 import torch
@@ -95,33 +95,43 @@ def load_lpips(net: str = 'alex') -> Tuple[Optional[nn.Module], str]:
     return model.eval().requires_grad_(False), ''
 
 
-def frame_lpips(model: nn.Module, pred: np.ndarray, gt: np.ndarray,
-                scale_to_pm1: bool = True) -> np.ndarray:
-    """LPIPS distance per frame.
+def frame_lpips(model: nn.Module, pred: Any, gt: Any,
+                scale_to_pm1: bool = True) -> Any:
+    """LPIPS distance per frame, on the model's device.
 
     Args:
         model (nn.Module): From :func:`load_lpips`.
-        pred (np.ndarray): Predicted frames in [0, 1], (T, C, H, W) with C 1
-            (repeated to RGB) or 3 (RGB).
-        gt (np.ndarray): Ground-truth frames in [0, 1], same shape.
+        pred (np.ndarray | torch.Tensor): Predicted frames in [0, 1],
+            (T, C, H, W) or (B, T, C, H, W), with C 1 (repeated to RGB) or
+            3 (RGB).
+        gt (np.ndarray | torch.Tensor): Ground-truth frames in [0, 1], same
+            shape.
         scale_to_pm1 (bool): Map [0, 1] to [-1, 1], the range LPIPS was
             trained on. The PredRNN authors fed [0, 1] as is; False
             reproduces that. Defaults to True.
 
     Returns:
-        np.ndarray: Shape (T,), float64.
+        Shape (T,) or (B, T), float64: numpy for numpy input, else a tensor
+        on the model's device.
     """
-    if pred.shape[1] not in (1, 3):
+    if pred.shape[-3] not in (1, 3):
         raise ValueError('LPIPS needs 1 or 3 channels, got '
-                         f'{pred.shape[1]}')
+                         f'{pred.shape[-3]}')
     device = next(model.parameters()).device
     frames = []
     for x in (pred, gt):
-        x = torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32,
-                            device=device)
+        if not isinstance(x, torch.Tensor):
+            x = torch.from_numpy(np.array(x))
+        x = x.to(device=device, dtype=torch.float32).flatten(0, -4)
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
         frames.append(x * 2 - 1 if scale_to_pm1 else x)
     with torch.inference_mode():
-        dist = model(frames[0], frames[1])
-    return dist.reshape(-1).double().cpu().numpy()
+        # one clip's worth of frames at a time: memory as per clip
+        dist = torch.cat([
+            model(p, g).reshape(-1) for p, g in zip(
+                frames[0].split(pred.shape[-4]),
+                frames[1].split(pred.shape[-4]))
+        ])
+    dist = dist.double().reshape(pred.shape[:-3])
+    return dist.cpu().numpy() if not isinstance(pred, torch.Tensor) else dist

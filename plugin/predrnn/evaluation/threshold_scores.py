@@ -20,6 +20,9 @@ from numbers import Real
 from typing import Any, Dict, Tuple
 
 import numpy as np
+import torch
+
+from .frame_metrics import as_float64
 
 #: Names of the stored counts, in the order of :func:`threshold_counts`.
 COUNT_NAMES = ('hits', 'misses', 'false_alarms')
@@ -68,32 +71,43 @@ def score_key(score: str, threshold: float) -> str:
     return f'{score}_{short}'
 
 
-def threshold_counts(pred: np.ndarray, gt: np.ndarray,
-                     thresholds: Tuple[float, ...]
-                     ) -> Dict[str, np.ndarray]:
-    """Hits, misses and false alarms of one clip, per threshold and frame.
+def threshold_counts(pred: Any, gt: Any, thresholds: Tuple[float, ...]
+                     ) -> Dict[str, Any]:
+    """Hits, misses and false alarms per threshold and frame.
 
     Args:
-        pred (np.ndarray): Predicted frames in data units, (T, C, H, W).
-        gt (np.ndarray): Ground-truth frames in data units, (T, C, H, W).
+        pred (np.ndarray | torch.Tensor): Predicted frames in data units,
+            (T, C, H, W) or a batch (B, T, C, H, W); a tensor is counted on
+            its device.
+        gt (np.ndarray | torch.Tensor): Ground-truth frames in data units,
+            same shape.
         thresholds (tuple[float, ...]): K thresholds in data units.
 
     Returns:
-        dict[str, np.ndarray]: ``'hits'``, ``'misses'``, ``'false_alarms'``,
-        each int64 of shape (K, T): small, so that a metric can store them per
-        clip and sum them after gathering every rank's clips.
+        dict: ``'hits'``, ``'misses'``, ``'false_alarms'``, each int64 of
+        shape (K, T) or (B, K, T), numpy for numpy input: small, so that a
+        metric can store them per clip and sum them after gathering every
+        rank's clips.
     """
-    num_frames = pred.shape[0]
-    out = {name: np.zeros((len(thresholds), num_frames), dtype=np.int64)
-           for name in COUNT_NAMES}
-    pred = pred.reshape(num_frames, -1)
-    gt = gt.reshape(num_frames, -1)
-    for k, thr in enumerate(thresholds):
+    as_numpy = not isinstance(pred, torch.Tensor)
+    pred = as_float64(pred)  # thresholds compared in float64
+    gt = as_float64(gt, pred.device)
+    counts = {name: [] for name in COUNT_NAMES}
+    pixels = (-3, -2, -1)
+    for thr in thresholds:
         p, g = pred >= thr, gt >= thr
-        hits = np.count_nonzero(p & g, axis=1)
-        out['hits'][k] = hits
-        out['misses'][k] = np.count_nonzero(g, axis=1) - hits
-        out['false_alarms'][k] = np.count_nonzero(p, axis=1) - hits
+        hits = torch.count_nonzero(p & g, dim=pixels)
+        counts['hits'].append(hits)
+        counts['misses'].append(torch.count_nonzero(g, dim=pixels) - hits)
+        counts['false_alarms'].append(
+            torch.count_nonzero(p, dim=pixels) - hits)
+    lead = pred.shape[:-3]  # (T,) or (B, T)
+    empty = torch.zeros(lead[:-1] + (0, ) + lead[-1:], dtype=torch.int64,
+                        device=pred.device)
+    out = {name: (torch.stack(values, dim=-2) if values else empty)
+           for name, values in counts.items()}
+    if as_numpy:
+        out = {name: values.cpu().numpy() for name, values in out.items()}
     return out
 
 

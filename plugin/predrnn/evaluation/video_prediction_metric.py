@@ -9,7 +9,8 @@ The formulas live in :mod:`~predrnn.evaluation.frame_metrics`,
 :mod:`~predrnn.evaluation.lpips_metric`.
 """
 import logging
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import (Any, Dict, Iterator, List, Mapping, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 import torch
@@ -17,9 +18,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from predrnn.registry import METRICS
-from .authors_convention import authors_clip_frame_metrics
+from .authors_convention import UINT8_PEAK, quantize_like_authors
 from .data_units import DataUnits
-from .frame_metrics import frame_mae, frame_mse, frame_psnr, frame_ssim
+from .frame_metrics import (as_float64, error_sums, frame_psnr, frame_ssim,
+                            ssim_against)
 from .lpips_metric import LPIPS_NETS, frame_lpips, load_lpips
 from .threshold_scores import (COUNT_NAMES, SCORE_NAMES, check_thresholds,
                                score_key, threshold_counts, threshold_scores)
@@ -37,40 +39,108 @@ PER_STEP_SUFFIX = '_per_step'
 _FRAME_NAMES = METRIC_NAMES + UNIT_METRIC_NAMES + ('lpips', )
 
 
-def _to_numpy(value: Any) -> np.ndarray:
-    """Return a tensor or array as a float64 numpy array on the CPU."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().to(device='cpu', dtype=torch.float64).numpy()
-    return np.asarray(value, dtype=np.float64)
+#: Most predicted values (B x T_out x C x H x W) measured at once on a GPU:
+#: bounds the float64 working memory (a few dozen such arrays, ~2 GB)
+#: whatever the batch and frame size; a test batch of 100 Moving MNIST
+#: clips is one step.
+MAX_VALUES_AT_ONCE = 2**23
+#: The same on the CPU: float64 arrays of 2**16 values (512 KB) stay in
+#: the core's cache, where torch's element-wise kernels run several times
+#: faster than on larger arrays (whose every temporary is fresh memory).
+MAX_VALUES_AT_ONCE_CPU = 2**16
 
 
-def clip_frame_metrics(pred: np.ndarray,
-                       gt: np.ndarray,
-                       ssim_data_range: float = 1.0) -> Dict[str, np.ndarray]:
-    """Every per-frame measure of one clip in [0, 1] (no declared units).
+def clip_frame_metrics(pred: Any, gt: Any,
+                       ssim_data_range: float = 1.0) -> Dict[str, Any]:
+    """Every per-frame measure of clips in [0, 1] (no declared units).
 
     MSE and MAE use the raw prediction (as OpenSTL does: a model is not
     rewarded for values outside [0, 1] that clipping would repair); PSNR and
     SSIM use the prediction clipped to [0, 1].
 
     Args:
-        pred (np.ndarray): Raw predicted future frames, shape
-            (T_out, C, H, W).
-        gt (np.ndarray): Ground-truth future frames in [0, 1], shape
-            (T_out, C, H, W).
+        pred (np.ndarray | torch.Tensor): Raw predicted future frames, shape
+            (T_out, C, H, W) or a batch (B, T_out, C, H, W).
+        gt (np.ndarray | torch.Tensor): Ground-truth future frames in
+            [0, 1], same shape.
         ssim_data_range (float): ``data_range`` given to SSIM. Defaults to
             1.0.
 
     Returns:
-        dict[str, np.ndarray]: ``'mse'``, ``'mae'``, ``'psnr'``, ``'ssim'``,
-        each of shape (T_out,).
+        dict: ``'mse'``, ``'mae'``, ``'psnr'``, ``'ssim'``, each of shape
+        (T_out,) or (B, T_out): numpy for numpy input, else tensors on the
+        frames' device.
     """
-    clipped = np.clip(pred, 0.0, 1.0)
-    return dict(
-        mse=frame_mse(pred, gt),
-        mae=frame_mae(pred, gt),
+    as_numpy = not isinstance(pred, torch.Tensor)
+    pred = as_float64(pred)
+    gt = as_float64(gt, pred.device)
+    clipped = pred.clamp(0.0, 1.0)
+    mse, mae = error_sums(pred, gt)
+    out = dict(
+        mse=mse,
+        mae=mae,
         psnr=frame_psnr(clipped, gt),
         ssim=frame_ssim(clipped, gt, data_range=ssim_data_range))
+    if as_numpy:
+        out = {name: values.cpu().numpy() for name, values in out.items()}
+    return out
+
+
+def _over_frames(value: Any) -> Any:
+    """A per-clip (B, 1) tensor made broadcastable to (B, T, C, H, W)."""
+    if isinstance(value, torch.Tensor):
+        return value.reshape(value.shape + (1, 1, 1))
+    return value
+
+
+def _device(frames: Any) -> torch.device:
+    """Where a clip's measures are computed: where its prediction is."""
+    if isinstance(frames, torch.Tensor):
+        return frames.device
+    return torch.device('cpu')
+
+
+def _batches(samples: Sequence[Mapping[str, Any]]
+             ) -> Iterator[Sequence[Mapping[str, Any]]]:
+    """Runs of consecutive clips of one shape and device, of at most
+    ``MAX_VALUES_AT_ONCE`` (CPU: ``MAX_VALUES_AT_ONCE_CPU``) predicted
+    values, and at least one clip."""
+    start = 0
+    while start < len(samples):
+        first = samples[start]['pred']
+        shape, device = tuple(first.shape), _device(first)
+        limit = (MAX_VALUES_AT_ONCE_CPU if device.type == 'cpu' else
+                 MAX_VALUES_AT_ONCE)
+        most = max(1, limit // max(1, int(np.prod(shape))))
+        stop = start + 1
+        while (stop < len(samples) and stop - start < most
+               and tuple(samples[stop]['pred'].shape) == shape
+               and _device(samples[stop]['pred']) == device):
+            stop += 1
+        yield samples[start:stop]
+        start = stop
+
+
+def _stack(values: Sequence[Any], device: torch.device,
+           name: str) -> torch.Tensor:
+    """Frames of several clips as one float64 tensor on ``device``.
+
+    Raises:
+        ValueError: If the clips' ``name`` frames differ in shape.
+    """
+    values = [v if isinstance(v, torch.Tensor) else np.asarray(v)
+              for v in values]
+    shape = tuple(values[0].shape)
+    if any(tuple(v.shape) != shape for v in values):
+        raise ValueError(f"the '{name}' frames of the clips of one batch "
+                         'must have one shape, got '
+                         f'{sorted({tuple(v.shape) for v in values})}')
+    out = torch.empty((len(values), ) + shape, dtype=torch.float64,
+                      device=device)
+    for row, value in zip(out, values):
+        row.copy_(value if isinstance(value, torch.Tensor) else
+                  as_float64(value))  # converts on the fly
+    return out
 
 
 @METRICS.register_module()
@@ -89,7 +159,8 @@ class VideoPredictionMetric(BaseMetric):
       averages stay finite. The average is over per-frame PSNR values, as in
       OpenSTL.
     - ``ssim``: scikit-image's ``structural_similarity`` (7 x 7 uniform
-      window, channels averaged with ``channel_axis`` for colour) per frame
+      window, channels averaged with ``channel_axis`` for colour, computed
+      in torch: :func:`~predrnn.evaluation.frame_ssim`) per frame
       on the prediction clipped to [0, 1], with ``data_range=ssim_data_range``
       (relative to the peak). 1.0 is correct. OpenSTL runs with scikit-image
       < 0.19 and no ``data_range`` implicitly used 2.0 (the range of a float
@@ -261,45 +332,92 @@ class VideoPredictionMetric(BaseMetric):
         if self._lpips_model is None:
             print_log(reason, logger='current', level=logging.WARNING)
 
-    def _clip_record(self, pred: np.ndarray,
-                     gt: np.ndarray) -> Dict[str, np.ndarray]:
-        """Every per-frame measure and count of one (pred, gt) clip pair."""
-        units = self._units
-        if self.authors_convention:
-            record = authors_clip_frame_metrics(pred, gt)
-            pred = np.clip(pred, 0.0, 1.0)
-        elif units is None:
-            record = clip_frame_metrics(pred, gt, self.ssim_data_range)
+    def _batch_records(self, preds: Sequence[torch.Tensor],
+                       gt: torch.Tensor) -> List[Dict[str, torch.Tensor]]:
+        """Every per-frame measure and count of several predictions of a
+        batch of clips, on ``gt``'s device, sharing the work on ``gt``.
+
+        Args:
+            preds (Sequence[torch.Tensor]): float64, each (B, T_out, C, H, W)
+                or (B, 1, C, H, W) (one frame for all steps).
+            gt (torch.Tensor): float64 (B, T_out, C, H, W).
+
+        Returns:
+            list[dict]: Per prediction, values (B, T_out) and counts
+            (B, K, T_out) on ``gt``'s device.
+        """
+        units, authors = self._units, self.authors_convention
+        gt_u, lo, hi, clip = gt, 0.0, 1.0, True
+        if units is not None:
+            gt_u = units.to_units(gt)
+            lo, hi, clip = units.reference_ranges(gt_u)  # floats or (B, 1)
+        lo_f = _over_frames(lo)
+        if authors:  # PSNR and SSIM on uint8 frames
+            gt_psnr = gt_ssim = quantize_like_authors(gt).double()
+            peak = ssim_range = UINT8_PEAK
         else:
-            record = dict(mse=frame_mse(pred, gt), mae=frame_mae(pred, gt))
-        if units is None:
-            pred_u, gt_u, lo, hi = pred, gt, 0.0, 1.0
-        else:
-            pred_u, gt_u = units.to_units(pred), units.to_units(gt)
-            record['mse_units'] = frame_mse(pred_u, gt_u)
-            record['mae_units'] = frame_mae(pred_u, gt_u)
-            lo, hi, clip = units.reference_range(gt_u)
-            if not self.authors_convention:
-                shown = np.clip(pred_u, lo, hi) if clip else pred_u
-                record['psnr'] = frame_psnr(shown, gt_u, data_range=hi - lo)
-                # SSIM's luminance term is not shift-invariant: measure from
-                # the range's low end (kelvin and celsius score alike).
-                record['ssim'] = frame_ssim(
-                    shown - lo, gt_u - lo,
-                    data_range=self.ssim_data_range * (hi - lo))
-        if self._lpips_model is not None:
-            pred01 = np.clip((pred_u - lo) / (hi - lo), 0.0, 1.0)
-            gt01 = np.clip((gt_u - lo) / (hi - lo), 0.0, 1.0)
-            record['lpips'] = frame_lpips(
-                self._lpips_model, pred01, gt01,
-                scale_to_pm1=not self.authors_convention)
-        if self.thresholds:
-            record.update(threshold_counts(pred_u, gt_u, self.thresholds))
-        return record
+            # SSIM's luminance term is not shift-invariant: measure from
+            # the range's low end (kelvin and celsius score alike).
+            gt_psnr, gt_ssim = gt_u, (gt_u if units is None else gt_u - lo_f)
+            peak = hi - lo
+            ssim_range = self.ssim_data_range * peak
+        ssim = ssim_against(gt_ssim, ssim_range)
+        records = []
+        for pred in preds:
+            if authors:  # every error of the clipped prediction
+                pred = pred.clamp(0.0, 1.0)
+            record = dict(zip(('mse', 'mae'), error_sums(pred, gt)))
+            pred_u = pred
+            if units is not None:
+                pred_u = units.to_units(pred)
+                record['mse_units'], record['mae_units'] = error_sums(
+                    pred_u, gt_u)
+            if authors:
+                shown = shown_ssim = quantize_like_authors(pred).double()
+            else:
+                shown = pred_u.clamp(lo, hi) if clip else pred_u
+                shown_ssim = shown if units is None else shown - lo_f
+            record['psnr'] = frame_psnr(shown, gt_psnr, data_range=peak)
+            record['ssim'] = ssim(shown_ssim)
+            if self._lpips_model is not None:
+                span = _over_frames(hi - lo)
+                pred01 = ((pred_u - lo_f) / span).clamp(0.0, 1.0)
+                record['lpips'] = frame_lpips(
+                    self._lpips_model, pred01.expand_as(gt_u),
+                    ((gt_u - lo_f) / span).clamp(0.0, 1.0),
+                    scale_to_pm1=not authors)
+            if self.thresholds:
+                record.update(threshold_counts(pred_u, gt_u,
+                                               self.thresholds))
+            records.append(record)
+        return records
+
+    @staticmethod
+    def _per_clip(record: Dict[str, torch.Tensor]
+                  ) -> List[Dict[str, np.ndarray]]:
+        """One small record per clip (numpy, on the host); the batch's
+        values leave the device in one copy per kind (values, counts)."""
+        clips: List[Dict[str, np.ndarray]] = []
+        for floating in (True, False):
+            names = [n for n, v in record.items()
+                     if v.is_floating_point() == floating]
+            if not names:
+                continue
+            host = torch.stack([record[n] for n in names], 1).cpu().numpy()
+            if not clips:
+                clips = [{} for _ in host]
+            for clip, values in zip(clips, host):
+                clip.update(zip(names, values))
+        return clips
 
     def process(self, data_batch: Any,
                 data_samples: Sequence[Mapping[str, Any]]) -> None:
         """Store the per-frame measures of every clip of a batch.
+
+        The clips are measured together on the predictions' device, in
+        float64, in steps of at most ``MAX_VALUES_AT_ONCE`` predicted values
+        (``MAX_VALUES_AT_ONCE_CPU`` on the CPU); only the per-frame values
+        and counts come back to the host, one copy per step.
 
         Args:
             data_batch (Any): The batch from the dataloader (unused).
@@ -308,21 +426,23 @@ class VideoPredictionMetric(BaseMetric):
                 ``'gt'`` (T_out, C, H, W) and ``'inputs'`` (T_in, C, H, W),
                 tensors on any device or arrays, in normalised values.
         """
-        for sample in data_samples:
-            pred = _to_numpy(sample['pred'])
-            gt = _to_numpy(sample['gt'])
+        for samples in _batches(data_samples):
+            device = _device(samples[0]['pred'])
+            gt = _stack([s['gt'] for s in samples], device, 'gt')
             if not self._lpips_resolved:
-                self._resolve_lpips(gt.shape[1])
-            if (self._lpips_model is not None
-                    and isinstance(sample['pred'], torch.Tensor)):
-                self._lpips_model.to(sample['pred'].device)  # GPU if there
-            record = self._clip_record(pred, gt)
+                self._resolve_lpips(gt.shape[2])
+            if self._lpips_model is not None:
+                self._lpips_model.to(device)  # the GPU if the clips are there
+            preds = [_stack([s['pred'] for s in samples], device, 'pred')]
             if self.with_copy_last:
-                last = _to_numpy(sample['inputs'])[-1]
-                baseline = np.broadcast_to(last, gt.shape)
-                for name, values in self._clip_record(baseline, gt).items():
-                    record[COPY_LAST_PREFIX + name] = values
-            self.results.append(record)
+                # the last input frame, broadcast over the future frames
+                preds.append(
+                    _stack([s['inputs'][-1:] for s in samples], device,
+                           'inputs'))
+            record, *baseline = self._batch_records(preds, gt)
+            for name, values in (baseline[0].items() if baseline else ()):
+                record[COPY_LAST_PREFIX + name] = values
+            self.results.extend(self._per_clip(record))
 
     def compute_metrics(self, results: List[Dict[str, np.ndarray]]
                         ) -> Dict[str, Any]:
