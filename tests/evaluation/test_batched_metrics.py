@@ -178,8 +178,8 @@ def test_only_per_frame_values_leave_the_device(monkeypatch):
     metric = VideoPredictionMetric(thresholds=[0.5])
     metric.process({}, make_samples(3))
     # 4 measures of the model and of the copy-last baseline, (B, 8, T_out);
-    # hits, misses, false alarms of both, (B, 6, K, T_out)
-    assert copied == [(3, 8, 4), (3, 6, 1, 4)]
+    # hits, misses, false alarms, correct negatives of both, (B, 8, K, T_out)
+    assert copied == [(3, 8, 4), (3, 8, 1, 4)]
     assert len(metric.results) == 3
 
 

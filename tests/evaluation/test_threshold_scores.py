@@ -25,12 +25,14 @@ def test_counts_on_hand_made_frames():
 
 
 def test_scores_and_undefined_ratios():
-    s = threshold_scores(np.array([3, 0]), np.array([2, 0]), np.array([1, 4]))
+    s = threshold_scores(np.array([3, 0]), np.array([2, 0]), np.array([1, 4]),
+                         np.array([94, 96]))
     np.testing.assert_allclose(s['csi'], [3 / 6, 0.0])
     np.testing.assert_allclose(s['pod'][:1], [3 / 5])
     assert np.isnan(s['pod'][1])  # no observed event: POD undefined
     np.testing.assert_allclose(s['far'], [1 / 4, 1.0])
-    none = threshold_scores(np.array(0), np.array(0), np.array(0))
+    none = threshold_scores(np.array(0), np.array(0), np.array(0),
+                            np.array(100))
     assert all(np.isnan(v) for v in none.values())
 
 
@@ -91,7 +93,8 @@ def test_thresholds_without_units_are_in_frame_values():
     metric.process({}, CLIPS)
     m = metric.compute_metrics(metric.results)
     assert list(m) == ['mse', 'mae', 'psnr', 'ssim', 'csi_0.4', 'pod_0.4',
-                       'far_0.4']
+                       'far_0.4', 'bias_0.4', 'hss_0.4', 'ets_0.4',
+                       'events_0.4']
     assert m['csi_0.4'] == pytest.approx(5 / 10)
 
 
@@ -118,3 +121,53 @@ def test_keys_of_close_large_thresholds_stay_distinct():
     keys = [k for k in metric.compute_metrics(metric.results)
             if k.startswith('csi_')]
     assert keys == ['csi_1234567', 'csi_1234568', 'csi_20', 'csi_0.4']
+
+
+def test_bias_hss_ets_of_a_hand_made_table():
+    """a=50 hits, b=20 false alarms, c=30 misses, d=900 correct negatives
+    (n=1000): the textbook scores written out."""
+    s = threshold_scores(np.array(50), np.array(30), np.array(20),
+                         np.array(900))
+    assert s['bias'] == pytest.approx(70 / 80)
+    # HSS = 2(ad - bc) / ((a + c)(c + d) + (a + b)(b + d))
+    assert s['hss'] == pytest.approx(
+        2 * (50 * 900 - 20 * 30) / (80 * 930 + 70 * 920))
+    # ETS: random hits a_r = (a + b)(a + c) / n = 70 * 80 / 1000 = 5.6
+    assert s['ets'] == pytest.approx((50 - 5.6) / (50 + 20 + 30 - 5.6))
+    # a perfect forecast: HSS and ETS 1, bias 1
+    p = threshold_scores(np.array(10), np.array(0), np.array(0),
+                         np.array(90))
+    assert p['hss'] == p['ets'] == p['bias'] == pytest.approx(1.0)
+    # forecasting the climatology at random scores 0: a_r equals a
+    r = threshold_scores(np.array(1), np.array(9), np.array(9),
+                         np.array(81))
+    assert r['ets'] == pytest.approx(0.0) and r['hss'] == pytest.approx(0.0)
+
+
+def test_counts_include_correct_negatives_and_pool_by_block_maxima():
+    gt = np.zeros((1, 1, 8, 8))
+    pred = np.zeros((1, 1, 8, 8))
+    gt[0, 0, 1, 1] = 1.0  # one event
+    pred[0, 0, 2, 3] = 1.0  # forecast two pixels off: a miss and a false
+    counts = threshold_counts(pred, gt, (0.5, ))  # alarm at full scale
+    assert [int(counts[n][0, 0]) for n in (
+        'hits', 'misses', 'false_alarms', 'correct_negatives')] == \
+        [0, 1, 1, 62]
+    # max-pooled over 4 x 4 blocks both fall in the top-left block: a hit
+    pooled = threshold_counts(pred, gt, (0.5, ), pool=4)
+    assert [int(pooled[n][0, 0]) for n in (
+        'hits', 'misses', 'false_alarms', 'correct_negatives')] == \
+        [1, 0, 0, 3]
+
+
+def test_pooled_scores_and_event_counts_are_reported():
+    metric = VideoPredictionMetric(thresholds=0.4, pool_sizes=[1, 4],
+                                   with_copy_last=False,
+                                   return_per_step=False)
+    metric.process({}, CLIPS)
+    m = metric.compute_metrics(metric.results)
+    assert 'csi_0.4_pool4' in m and 'ets_0.4_pool4' in m
+    assert m['csi_0.4_pool4'] >= m['csi_0.4']  # pooling forgives offsets
+    assert m['events_0.4'] >= m['events_0.4_pool4'] > 0
+    with pytest.raises(ValueError, match='pool_sizes'):
+        VideoPredictionMetric(thresholds=[1], pool_sizes=[0])

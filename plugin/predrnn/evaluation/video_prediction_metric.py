@@ -50,6 +50,11 @@ MAX_VALUES_AT_ONCE = 2**23
 MAX_VALUES_AT_ONCE_CPU = 2**16
 
 
+def _pool_suffix(pool: int) -> str:
+    """Key suffix of the threshold scores of max-pooled frames."""
+    return '' if pool == 1 else f'_pool{pool}'
+
+
 def clip_frame_metrics(pred: Any, gt: Any,
                        ssim_data_range: float = 1.0) -> Dict[str, Any]:
     """Every per-frame measure of clips in [0, 1] (no declared units).
@@ -192,9 +197,12 @@ class VideoPredictionMetric(BaseMetric):
 
     **Threshold scores** (``thresholds=[...]`` in data units, or in the
     frames' values when no normalisation is declared): ``csi_<t>``,
-    ``pod_<t>``, ``far_<t>`` from hits, misses and false alarms (value >= t)
-    summed over every pixel, frame and clip of the set before dividing; NaN
-    when no event occurs at ``t``
+    ``pod_<t>``, ``far_<t>``, ``bias_<t>``, ``hss_<t>``, ``ets_<t>`` from
+    hits, misses, false alarms and correct negatives (value >= t) summed
+    over every pixel, frame and clip of the set before dividing; NaN when
+    no event occurs at ``t``, with ``events_<t>`` (observed events) beside
+    them. ``pool_sizes=[1, 4, 16]`` adds the same scores on max-pooled
+    frames under ``..._pool4`` / ``..._pool16``
     (:mod:`~predrnn.evaluation.threshold_scores`).
 
     **LPIPS** (``lpips=True``): computed only when the optional ``lpips``
@@ -239,8 +247,10 @@ class VideoPredictionMetric(BaseMetric):
             PredRNN authors' test does. Needs frames in [0, 1] (no mean-std
             normalisation) and the default ``ssim_data_range``. Defaults
             to False.
-        thresholds (Sequence[float], optional): Thresholds of CSI, POD and
-            FAR, in data units. Defaults to None (no threshold scores).
+        thresholds (Sequence[float], optional): Thresholds of the threshold
+            scores, in data units. Defaults to None (no threshold scores).
+        pool_sizes (Sequence[int]): Max-pool sizes of the threshold
+            scores; 1 is the values as they are. Defaults to ``(1, )``.
         lpips (bool): Also compute LPIPS when possible. Defaults to False.
         lpips_net (str): LPIPS backbone, ``'alex'`` (the papers'), ``'vgg'``
             or ``'squeeze'``. Defaults to ``'alex'``.
@@ -271,6 +281,7 @@ class VideoPredictionMetric(BaseMetric):
                  return_per_step: bool = True,
                  authors_convention: bool = False,
                  thresholds: Optional[Sequence[float]] = None,
+                 pool_sizes: Sequence[int] = (1, ),
                  lpips: bool = False,
                  lpips_net: str = 'alex',
                  collect_device: str = 'cpu',
@@ -296,6 +307,12 @@ class VideoPredictionMetric(BaseMetric):
         self.return_per_step = return_per_step
         self.authors_convention = bool(authors_convention)
         self.thresholds: Tuple[float, ...] = check_thresholds(thresholds)
+        if (isinstance(pool_sizes, (int, str)) or not pool_sizes
+                or any(not isinstance(k, int) or k < 1 for k in pool_sizes)
+                or len(set(pool_sizes)) != len(pool_sizes)):
+            raise ValueError('pool_sizes must be distinct positive integers, '
+                             f'e.g. [1, 4, 16]; got {pool_sizes!r}')
+        self.pool_sizes = tuple(pool_sizes)
         self.lpips = bool(lpips)
         self.lpips_net = lpips_net
         self._units: Optional[DataUnits] = None
@@ -386,9 +403,11 @@ class VideoPredictionMetric(BaseMetric):
                     self._lpips_model, pred01.expand_as(gt_u),
                     ((gt_u - lo_f) / span).clamp(0.0, 1.0),
                     scale_to_pm1=not authors)
-            if self.thresholds:
-                record.update(threshold_counts(pred_u, gt_u,
-                                               self.thresholds))
+            for pool in self.thresholds and self.pool_sizes:
+                counts = threshold_counts(pred_u, gt_u, self.thresholds,
+                                          pool)
+                record.update({name + _pool_suffix(pool): value
+                               for name, value in counts.items()})
             records.append(record)
         return records
 
@@ -477,17 +496,24 @@ class VideoPredictionMetric(BaseMetric):
                 scalars[prefix + name] = float(curve.mean())
             if not self.thresholds:
                 continue
-            counts = [  # hits, misses, false alarms, each (K, T_out)
-                np.sum([r[prefix + name] for r in results], axis=0)
-                for name in COUNT_NAMES
-            ]
-            step_scores = threshold_scores(*counts)
-            set_scores = threshold_scores(*(c.sum(axis=1) for c in counts))
-            for k, thr in enumerate(self.thresholds):
-                for score in SCORE_NAMES:
-                    key = prefix + score_key(score, thr)
-                    per_step[key] = step_scores[score][k]
-                    scalars[key] = float(set_scores[score][k])
+            for pool in self.pool_sizes:
+                suffix = _pool_suffix(pool)
+                counts = [  # hits, misses, ..., each (K, T_out)
+                    np.sum([r[prefix + name + suffix] for r in results],
+                           axis=0) for name in COUNT_NAMES
+                ]
+                step_scores = threshold_scores(*counts)
+                set_scores = threshold_scores(*(c.sum(axis=1)
+                                                for c in counts))
+                events = counts[0] + counts[1]  # hits + misses
+                for k, thr in enumerate(self.thresholds):
+                    for score in SCORE_NAMES:
+                        key = prefix + score_key(score, thr) + suffix
+                        per_step[key] = step_scores[score][k]
+                        scalars[key] = float(set_scores[score][k])
+                    key = prefix + score_key('events', thr) + suffix
+                    per_step[key] = events[k].astype(np.float64)
+                    scalars[key] = float(events[k].sum())
         metrics: Dict[str, Any] = dict(scalars)
         if self.return_per_step:
             for key, curve in per_step.items():
