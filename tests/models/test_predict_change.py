@@ -234,3 +234,19 @@ def test_activation_checkpointing_same_gradients():
         assert grads_a[name].any(), name
         torch.testing.assert_close(grads_b[name], grads_a[name], rtol=1e-10,
                                    atol=1e-12, msg=name)
+
+
+def test_init_cfg_keeps_the_head_at_zero():
+    """mmengine's ``init_weights`` with an initialiser for every Conv2d
+    re-initialises the layers, not the change mode's head."""
+    torch.manual_seed(0)
+    model = MODELS.build(_model_cfg(predict_change=True, init_cfg=dict(
+        type='Normal', layer='Conv2d', std=0.5)))
+    before = model.net.cell_list[0].conv_x[0].weight.clone()
+    model.init_weights()
+    assert not torch.equal(model.net.cell_list[0].conv_x[0].weight, before)
+    assert not model.net.conv_last.weight.any()
+    plain = MODELS.build(_model_cfg(init_cfg=dict(
+        type='Normal', layer='Conv2d', std=0.5)))
+    plain.init_weights()
+    assert plain.net.conv_last.weight.any()

@@ -178,6 +178,17 @@ class PredRNN(BaseModel):
                 f'data.')
         self.register_load_state_dict_pre_hook(self._check_incoming_weights)
 
+    def init_weights(self) -> None:
+        """mmengine's initialisation (``init_cfg``); then, in the
+        change mode and unless the config loads weights (``Pretrained``),
+        the output head back at zero, so the model still starts as
+        copy-last when an ``init_cfg`` re-initialises every ``Conv2d``."""
+        super().init_weights()
+        cfgs = self.init_cfg or []
+        cfgs = [cfgs] if isinstance(cfgs, dict) else cfgs
+        if not any(str(c.get('type')).endswith('Pretrained') for c in cfgs):
+            self.net._init_output_head()
+
     def build_backbone(self, cfg: dict) -> nn.Module:
         """Build the recurrent network with what the model knows: the
         patched channels, decoupling (v2) and the layer-norm grid."""
