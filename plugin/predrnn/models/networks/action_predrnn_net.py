@@ -163,7 +163,7 @@ class ActionPredRNNNet(PredRNNNet):
         self.cell_list = nn.ModuleList(cells)
         if decouple:
             self.adapter = nn.Conv2d(ch, ch, 1, bias=False)
-        self._init_output_head()
+        self.reset_output_head()
 
     def output_head(self) -> nn.Module:
         """The last layer of the read-out: ``deconv_output2`` with the

@@ -141,7 +141,7 @@ class PredRNNNet(nn.Module):
         self.conv_last = nn.Conv2d(hidden[-1], in_channels, 1, bias=False)
         if decouple:
             self.adapter = nn.Conv2d(hidden[0], hidden[0], 1, bias=False)
-        self._init_output_head()
+        self.reset_output_head()
 
     def _init_rollout(self, in_channels: int, hidden: List[int],
                       decouple: bool, channels_last: bool,
@@ -234,7 +234,7 @@ class PredRNNNet(nn.Module):
         """The last layer of the read-out (``conv_last``)."""
         return self.conv_last
 
-    def _init_output_head(self) -> None:
+    def reset_output_head(self) -> None:
         """With ``predict_change``, zero the output head: the untrained
         network then outputs each step's input frame unchanged."""
         if self.predict_change:

@@ -187,7 +187,7 @@ class PredRNN(BaseModel):
         cfgs = self.init_cfg or []
         cfgs = [cfgs] if isinstance(cfgs, dict) else cfgs
         if not any(str(c.get('type')).endswith('Pretrained') for c in cfgs):
-            self.net._init_output_head()
+            self.net.reset_output_head()
 
     def build_backbone(self, cfg: dict) -> nn.Module:
         """Build the recurrent network with what the model knows: the
