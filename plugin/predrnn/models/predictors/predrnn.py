@@ -104,10 +104,11 @@ class PredRNN(BaseModel):
             False: no reversed clips. Refused with a conditioned backbone
             (reversed clips would need reversed conditions). Defaults to
             False.
-        l1_weight (float): Weight of an L1 term added to the MSE of the
-            predicted frames (``loss_l1``, logged apart; the authors' KTH
-            recipe uses L1 + L2 with weight 1). Sharper frames where MSE
-            alone averages. Defaults to 0 (MSE only, the paper's loss).
+        l1_weight (float): Weight of an L1 term (mean absolute error over
+            the same elements as the MSE) added to the loss as
+            ``loss_l1``. L1 weighs small errors more than MSE does, which
+            favours keeping small structures over averaging them away.
+            Defaults to 0 (MSE only, the paper's loss).
         data_preprocessor (dict): Defaults to
             ``VideoDataPreprocessor(patch_size=4)``; a conditioned backbone
             needs ``ConditionedVideoDataPreprocessor``.
