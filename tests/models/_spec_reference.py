@@ -91,7 +91,7 @@ def ref_cell(params, x, h, c, m) -> Tuple[torch.Tensor, ...]:
 
 def ref_rollout(sd: Dict[str, torch.Tensor], frames: torch.Tensor,
                 mask: torch.Tensor, num_layers: int, layer_norm: bool = False,
-                prefix: str = ''):
+                prefix: str = '', predict_change: bool = False):
     """docs/en/model.md with explicit loops.
 
     Args:
@@ -99,6 +99,8 @@ def ref_rollout(sd: Dict[str, torch.Tensor], frames: torch.Tensor,
             ``conv_last.weight``), optionally under ``prefix``.
         frames: patched clip ``(B, T, C', H', W')``.
         mask: ``(B, T-1)`` ground-truth weights.
+        predict_change: each prediction is the step's input plus the
+            read-out (the change mode) instead of the read-out alone.
 
     Returns:
         predictions ``(B, T-1, C', H', W')``, list over steps of lists over
@@ -129,7 +131,8 @@ def ref_rollout(sd: Dict[str, torch.Tensor], frames: torch.Tensor,
             step.append((d_c, d_m))
             inp = h[l]
         deltas.append(step)
-        preds.append(F.conv2d(h[-1], sd[f'{prefix}conv_last.weight']))
+        out = F.conv2d(h[-1], sd[f'{prefix}conv_last.weight'])
+        preds.append(x + out if predict_change else out)
     return torch.stack(preds, dim=1), deltas, inputs
 
 

@@ -320,3 +320,38 @@ def test_grad_mode_alone_selects_a_variant():
             net(frames, mask)
     assert counters['stats']['unique_graphs'] == 4
     assert len(net.step_compiler._compiled) == 4
+
+
+def test_predict_change_compiled_and_checkpointed_match_eager():
+    """The change mode (fed frame + head, inside each compiled step):
+    training with and without checkpointing and inference equal eager,
+    untrained (copy-last) and with a non-zero head (``aot_eager``:
+    dynamo and AOT autograd without code generation)."""
+    torch._dynamo.reset()
+    counters.clear()
+
+    def change_net(**kwargs):
+        torch.manual_seed(0)
+        return PredRNNNet(CIN, CH, LAYERS, K, decouple=True,
+                          predict_change=True, **kwargs)
+
+    eager, compiled = change_net(), change_net(
+        compile=dict(backend='aot_eager'))
+    frames, _ = _clip(9)
+    mask = torch.ones(B, T - 1)
+    mask[:, 2:] = 0  # frames 0 and 1 observed
+    with torch.no_grad():
+        p_c = compiled(frames, mask)[0]
+    assert torch.equal(p_c[:, 1:], frames[:, 1:2].expand_as(p_c[:, 1:]))
+    head = torch.randn(eager.conv_last.weight.shape,
+                       generator=torch.Generator().manual_seed(1))
+    for net in (eager, compiled):
+        with torch.no_grad():
+            net.conv_last.weight.copy_(head)
+    for checkpointed in (False, True):
+        compiled.activation_checkpointing = checkpointed
+        _assert_same_training(eager, compiled, seed=10)
+    compiled.activation_checkpointing = False
+    with torch.no_grad():
+        _assert_close(compiled(frames, mask)[0], eager(frames, mask)[0])
+    assert not counters['graph_break']

@@ -297,6 +297,31 @@ def test_loss_decouple_is_beta_times_value():
 
 
 @pytest.mark.parametrize('v2', [False, True])
+def test_l1_weight_adds_a_weighted_l1_term(v2):
+    """loss = MSE + l1_weight * L1 (+ beta * decoupling), each term
+    computed by hand from the reference rollout; 0 (the default) adds no
+    term and a negative weight is refused."""
+    patched = ref_patch(_clip(seed=11), P)
+    ones = torch.ones(B, T - 1, dtype=torch.float64)
+    model = _build(v2, l1_weight=0.7)
+    model.sampling = TeacherForcing()
+    losses = model(patched, mode='loss')
+    preds, _, _ = _ref(model, patched, ones)
+    l1 = float((preds - patched[:, 1:]).abs().sum()) / preds.numel()
+    recon, dec = _ref_losses(model, patched, ones)
+    assert losses['loss_l1'].item() == pytest.approx(0.7 * l1, rel=1e-10)
+    assert losses['loss_recon'].item() == pytest.approx(recon, rel=1e-10)
+    total, _ = model.parse_losses(losses)
+    expected = recon + 0.7 * l1 + (BETA * dec if v2 else 0.0)
+    assert total.item() == pytest.approx(expected, rel=1e-10)
+    default = _build(v2)
+    default.sampling = TeacherForcing()
+    assert 'loss_l1' not in default(patched, mode='loss')
+    with pytest.raises(ValueError, match='l1_weight must be >= 0'):
+        _build(v2, l1_weight=-1)
+
+
+@pytest.mark.parametrize('v2', [False, True])
 def test_reverse_input_averages_clip_and_reversed_clip(v2):
     model = _build(v2, reverse_input='one_step')
     model.sampling = TeacherForcing()

@@ -74,8 +74,9 @@ class ActionPredRNNNet(PredRNNNet):
             docstring). Defaults to ``'multiplicative'``.
         cell_bias (bool): Biases on the convolutions of the multiplicative
             cells (the authors' have them). Defaults to True.
-        decouple, channels_last, activation_checkpointing, compile: as
-            :class:`PredRNNNet`.
+        decouple, channels_last, activation_checkpointing, compile,
+            predict_change: as :class:`PredRNNNet` (with ``conv_on_input``
+            the output head is ``deconv_output2``).
     """
 
     def __init__(self,
@@ -93,7 +94,8 @@ class ActionPredRNNNet(PredRNNNet):
                  decouple: bool = False,
                  channels_last: bool = False,
                  activation_checkpointing: bool = False,
-                 compile: Union[bool, dict] = False) -> None:
+                 compile: Union[bool, dict] = False,
+                 predict_change: bool = False) -> None:
         nn.Module.__init__(self)
         if fusion not in FUSIONS:
             raise ValueError(f'fusion must be one of {FUSIONS}, got '
@@ -115,7 +117,8 @@ class ActionPredRNNNet(PredRNNNet):
             raise ValueError('layer_norm=True needs spatial_size=(H/p, W/p).')
         ch, k = num_hidden, kernel_size
         self._init_rollout(in_channels, [ch] * num_layers, decouple,
-                           channels_last, activation_checkpointing, compile)
+                           channels_last, activation_checkpointing, compile,
+                           predict_change)
         # the multiplicative cell has biases: a convolution of zero states
         # is not zero, so the first states are always materialised
         self.skip_zero_states = False
@@ -160,6 +163,12 @@ class ActionPredRNNNet(PredRNNNet):
         self.cell_list = nn.ModuleList(cells)
         if decouple:
             self.adapter = nn.Conv2d(ch, ch, 1, bias=False)
+        self.reset_output_head()
+
+    def output_head(self) -> nn.Module:
+        """The last layer of the read-out: ``deconv_output2`` with the
+        encoders, else ``conv_last``."""
+        return self.deconv_output2 if self.conv_on_input else self.conv_last
 
     def state_size(self, size: Sequence[int]) -> Tuple[int, ...]:
         """Grid of the recurrent states for a patched frame grid ``size``:

@@ -96,6 +96,12 @@ class PredRNNNet(nn.Module):
             or a dict of ``torch.compile`` arguments, e.g.
             ``dict(mode='reduce-overhead')`` for CUDA graphs. The same
             function as eager up to float32 round-off. Defaults to False.
+        predict_change (bool): Each step outputs the frame it was fed (the
+            blended input ``x_t``) plus the output head, i.e. the head
+            predicts the change from that frame. The head
+            (:meth:`output_head`) starts at zero, so an untrained network
+            forecasts the last observed frame (copy-last). False: the
+            paper's read-out of the frame itself. Defaults to False.
     """
 
     #: Numbers per condition vector the network reads (0: unconditioned).
@@ -111,7 +117,8 @@ class PredRNNNet(nn.Module):
                  decouple: bool = False,
                  channels_last: bool = False,
                  activation_checkpointing: bool = False,
-                 compile: Union[bool, dict] = False) -> None:
+                 compile: Union[bool, dict] = False,
+                 predict_change: bool = False) -> None:
         super().__init__()
         hidden = ([num_hidden] * num_layers if isinstance(num_hidden, int)
                   else list(num_hidden))
@@ -125,7 +132,7 @@ class PredRNNNet(nn.Module):
                 f'decoupling adapter is shared across layers; got {hidden}. '
                 f'Give one num_hidden for every layer.')
         self._init_rollout(in_channels, hidden, decouple, channels_last,
-                           activation_checkpointing, compile)
+                           activation_checkpointing, compile, predict_change)
         self.cell_list = nn.ModuleList(
             SpatioTemporalLSTMCellV2(
                 in_channels if i == 0 else hidden[i - 1], hidden[i],
@@ -134,13 +141,16 @@ class PredRNNNet(nn.Module):
         self.conv_last = nn.Conv2d(hidden[-1], in_channels, 1, bias=False)
         if decouple:
             self.adapter = nn.Conv2d(hidden[0], hidden[0], 1, bias=False)
+        self.reset_output_head()
 
     def _init_rollout(self, in_channels: int, hidden: List[int],
                       decouple: bool, channels_last: bool,
                       activation_checkpointing: bool,
-                      compile: Union[bool, dict]) -> None:
+                      compile: Union[bool, dict],
+                      predict_change: bool = False) -> None:
         """The attributes of the shared rollout (every backbone)."""
         self.in_channels = in_channels
+        self.predict_change = bool(predict_change)
         self.num_hidden: List[int] = hidden
         self.decouple = decouple
         self.memory_format = (torch.channels_last if channels_last else
@@ -220,6 +230,19 @@ class PredRNNNet(nn.Module):
                 (t_total - 1) * len(self.cell_list))
         return torch.stack(preds, dim=1), loss
 
+    def output_head(self) -> nn.Module:
+        """The last layer of the read-out (``conv_last``)."""
+        return self.conv_last
+
+    def reset_output_head(self) -> None:
+        """With ``predict_change``, zero the output head: the untrained
+        network then outputs each step's input frame unchanged."""
+        if self.predict_change:
+            head = self.output_head()
+            nn.init.zeros_(head.weight)
+            if head.bias is not None:
+                nn.init.zeros_(head.bias)
+
     def step_conditions(self, conditions: Optional[torch.Tensor],
                         frames: torch.Tensor) -> Optional[torch.Tensor]:
         """What each step reads besides its frame, ``(B, T-1, ...)``;
@@ -247,7 +270,7 @@ class PredRNNNet(nn.Module):
         """Step 0 on ``x[0]`` ``(B, C', H', W')`` from all-zero states."""
         zero = self.initial_state(x)
         states = [zero] * len(self.cell_list)
-        return self._step(x, cond, states, states, zero, with_decoupling)
+        return self._predict(x, cond, states, states, zero, with_decoupling)
 
     def _next_step(self, frame: torch.Tensor, mask: torch.Tensor,
                    cond: Optional[torch.Tensor], x_hat: torch.Tensor,
@@ -258,7 +281,20 @@ class PredRNNNet(nn.Module):
         (``mask`` ``(B, 1, 1, 1)``; fused into the step when compiled), then
         the layer stack."""
         x = mask * frame + (1 - mask) * x_hat
-        return self._step(x, cond, h, c, memory, with_decoupling)
+        return self._predict(x, cond, h, c, memory, with_decoupling)
+
+    def _predict(self, x: torch.Tensor, cond: Optional[torch.Tensor],
+                 h: List[Optional[torch.Tensor]],
+                 c: List[Optional[torch.Tensor]],
+                 memory: Optional[torch.Tensor], with_decoupling: bool
+                 ) -> StepOutput:
+        """One step on its input ``x`` ``(B, C', H', W')``: the network's
+        output, or with ``predict_change`` ``x`` plus that output."""
+        out, h, c, memory, cos_sum = self._step(x, cond, h, c, memory,
+                                                with_decoupling)
+        if self.predict_change:
+            out = x + out
+        return out, h, c, memory, cos_sum
 
     def _layer_stack(self, x: torch.Tensor, cond: Optional[torch.Tensor],
                      h: List[Optional[torch.Tensor]],

@@ -59,7 +59,8 @@ def build_component(cfg: ConfigType) -> Any:
 
 #: Flat model arguments of older configs that belong to the backbone.
 BACKBONE_KEYS = ('num_layers', 'num_hidden', 'kernel_size', 'layer_norm',
-                 'channels_last', 'activation_checkpointing', 'compile')
+                 'channels_last', 'activation_checkpointing', 'compile',
+                 'predict_change')
 
 
 def backbone_config(backbone: Optional[dict], default_type: str,
@@ -103,16 +104,22 @@ class PredRNN(BaseModel):
             False: no reversed clips. Refused with a conditioned backbone
             (reversed clips would need reversed conditions). Defaults to
             False.
+        l1_weight (float): Weight of an L1 term (mean absolute error over
+            the same elements as the MSE) added to the loss as
+            ``loss_l1``. L1 weighs small errors more than MSE does, which
+            favours keeping small structures over averaging them away.
+            Defaults to 0 (MSE only, the paper's loss).
         data_preprocessor (dict): Defaults to
             ``VideoDataPreprocessor(patch_size=4)``; a conditioned backbone
             needs ``ConditionedVideoDataPreprocessor``.
         init_cfg (dict, optional): mmengine weight initialisation.
         num_layers, num_hidden, kernel_size, layer_norm, channels_last,
-            activation_checkpointing, compile: the flat form of older
-            configs, merged into ``backbone`` (see :class:`PredRNNNet` for
-            their meaning: ``compile`` compiles each time step, so use it
-            rather than the Runner's ``compile``, which would trace all
-            steps unrolled).
+            activation_checkpointing, compile, predict_change: the flat
+            form of older configs, merged into ``backbone`` (see
+            :class:`PredRNNNet` for their meaning: ``compile`` compiles each
+            time step, so use it rather than the Runner's ``compile``, which
+            would trace all steps unrolled; ``predict_change`` starts the
+            model as copy-last).
     """
 
     decouple = False
@@ -126,6 +133,7 @@ class PredRNN(BaseModel):
                  frame_size: Optional[Tuple[int, int]] = None,
                  sampling: Optional[ConfigType] = None,
                  reverse_input: Union[bool, str] = False,
+                 l1_weight: float = 0.,
                  data_preprocessor: Optional[ConfigType] = None,
                  init_cfg: Optional[dict] = None,
                  num_layers: Optional[int] = None,
@@ -134,7 +142,11 @@ class PredRNN(BaseModel):
                  layer_norm: Optional[bool] = None,
                  channels_last: Optional[bool] = None,
                  activation_checkpointing: Optional[bool] = None,
-                 compile: Union[bool, dict, None] = None) -> None:
+                 compile: Union[bool, dict, None] = None,
+                 predict_change: Optional[bool] = None) -> None:
+        if not l1_weight >= 0:
+            raise ValueError(f'l1_weight must be >= 0 (0: MSE only), got '
+                             f'{l1_weight!r}.')
         if data_preprocessor is None:
             data_preprocessor = dict(type='VideoDataPreprocessor', patch_size=4)
         super().__init__(
@@ -153,7 +165,8 @@ class PredRNN(BaseModel):
             num_hidden=num_hidden, kernel_size=kernel_size,
             layer_norm=layer_norm, channels_last=channels_last,
             activation_checkpointing=activation_checkpointing,
-            compile=compile))
+            compile=compile, predict_change=predict_change))
+        self.l1_weight = float(l1_weight)
         if sampling is None:
             sampling = self.default_sampling()
         self.sampling: BaseCurriculum = build_component(sampling)
@@ -165,6 +178,17 @@ class PredRNN(BaseModel):
                 f'time-reversed conditions, whose meaning depends on the '
                 f'data.')
         self.register_load_state_dict_pre_hook(self._check_incoming_weights)
+
+    def init_weights(self) -> None:
+        """mmengine's initialisation (``init_cfg``); then, in the
+        change mode and unless the config loads weights (``Pretrained``),
+        the output head back at zero, so the model still starts as
+        copy-last when an ``init_cfg`` re-initialises every ``Conv2d``."""
+        super().init_weights()
+        cfgs = self.init_cfg or []
+        cfgs = [cfgs] if isinstance(cfgs, dict) else cfgs
+        if not any(str(c.get('type')).endswith('Pretrained') for c in cfgs):
+            self.net.reset_output_head()
 
     def build_backbone(self, cfg: dict) -> nn.Module:
         """Build the recurrent network with what the model knows: the
@@ -358,7 +382,10 @@ class PredRNN(BaseModel):
             mask = mask.repeat(2, 1)
         preds, decouple = self.net(inputs, mask, conditions=conditions,
                                    return_decouple_loss=self.decouple)
-        losses = dict(loss_recon=F.mse_loss(preds, inputs[:, 1:]))
+        target = inputs[:, 1:]
+        losses = dict(loss_recon=F.mse_loss(preds, target))
+        if self.l1_weight:
+            losses['loss_l1'] = self.l1_weight * F.l1_loss(preds, target)
         if self.decouple:
             losses.update(self.decouple_losses(decouple))
         return losses

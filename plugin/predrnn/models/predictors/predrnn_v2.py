@@ -22,8 +22,9 @@ class PredRNNv2(PredRNN):
             ``ReverseScheduledSampling(25000, 50000, 2500)``.
 
     The loss dict holds ``loss_recon`` (MSE over all ``T-1`` predicted
-    frames) and ``loss_decouple`` (``beta * L_decouple``); mmengine sums both
-    and logs them separately, together with the raw ``decouple_cos``.
+    frames), ``loss_l1`` (``l1_weight * L1``, only when ``l1_weight > 0``)
+    and ``loss_decouple`` (``beta * L_decouple``); mmengine sums them and
+    logs them separately, together with the raw ``decouple_cos``.
     """
 
     decouple = True
