@@ -7,7 +7,7 @@ frames, per forecast step.
         --iters 300 \\
         --variant paper \\
         --variant wide model.num_hidden=64 \\
-        --variant l1 model.loss.type=L1L2Loss
+        --variant l1 model.l1_weight=1.0
 
 Each ``--variant NAME [KEY=VALUE ...]`` is the config with those
 ``--cfg-options`` (mmengine's syntax); ``--cfg-options`` apply to all.
