@@ -193,3 +193,28 @@ def test_gpu_clips_are_measured_on_the_gpu_like_on_the_cpu():
     a, b = (m.compute_metrics(m.results) for m in (cpu, gpu))
     for key in a:
         np.testing.assert_allclose(a[key], b[key], rtol=1e-9, err_msg=key)
+
+
+def test_compiled_metric_equals_eager():
+    """compile=True (torch.compile of the measures) gives the eager values,
+    threshold counts and data units included."""
+    from predrnn.evaluation import VideoPredictionMetric
+    gen = torch.Generator().manual_seed(3)
+    samples = [dict(pred=torch.rand(4, 1, 9, 11, generator=gen),
+                    gt=torch.rand(4, 1, 9, 11, generator=gen),
+                    inputs=torch.rand(3, 1, 9, 11, generator=gen))
+               for _ in range(3)]
+    meta = dict(normalization=dict(kind='range', scale=[50.0], offset=[0.0],
+                                   data_range=[0, 50]))
+    out = []
+    for compile in (False, True):
+        metric = VideoPredictionMetric(thresholds=[20], compile=compile)
+        metric.dataset_meta = meta
+        metric.process({}, samples)
+        out.append(metric.compute_metrics(metric.results))
+    assert out[0].keys() == out[1].keys()
+    for key, value in out[0].items():
+        np.testing.assert_allclose(out[1][key], value, rtol=1e-9,
+                                   err_msg=key)
+    with pytest.raises(ValueError, match='compile'):
+        VideoPredictionMetric(compile=True, lpips=True)

@@ -56,8 +56,8 @@ def test_runs_and_implementations_agree(benchmark, tmp_path, capsys):
 
 
 @pytest.mark.parametrize('tool,last_words', [
-    ('benchmark.py', "on the paper model's test batch (100 clips of 10 -> 10 "
-     'frames, 64 x 64).'),
+    ('benchmark.py', "with the ``compiled`` mode also the metric's "
+     '``compile=True``.'),
     ('benchmark_data.py', 'Target: >= 2000 clips/s per process.'),
 ])
 def test_help_shows_the_whole_description(tool, last_words, capsys):

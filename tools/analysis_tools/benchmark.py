@@ -58,7 +58,8 @@ interleaved so that drift on a shared machine hits each alike):
 * data and metric: clips/s of Moving MNIST generation and of the metric
   (on the device, median of 3 after a warm-up), as a share of the model's
   time per clip (they must stay far below 10%); and the metric's clips/s
-  on the paper model's test batch (100 clips of 10 -> 10 frames, 64 x 64).
+  on the paper model's test batch (100 clips of 10 -> 10 frames, 64 x 64);
+  with the ``compiled`` mode also the metric's ``compile=True``.
 """
 import argparse
 import ctypes
@@ -527,16 +528,18 @@ def measure_memory(args, names: List[str]) -> Dict[str, float]:
 
 
 def metric_rate(clips: torch.Tensor, in_frames: int, device: str,
-                iters: int = 3) -> float:
+                iters: int = 3, compile: bool = False) -> float:
     """clips/s of ``VideoPredictionMetric.process`` (copy-last baseline
-    included) on float clips (N, T, C, H, W) in [0, 1] moved to ``device``
-    (where the metric computes), median of ``iters`` after a warm-up."""
+    included; ``compile`` as the metric's option) on float clips (N, T, C,
+    H, W) in [0, 1] moved to ``device`` (where the metric computes), median
+    of ``iters`` after a warm-up."""
     from predrnn.evaluation import VideoPredictionMetric
     clips = clips.to(device)
     preds = [dict(pred=c[in_frames:] * 0.9, gt=c[in_frames:],
                   inputs=c[:in_frames]) for c in clips]
-    metric = VideoPredictionMetric(prefix='benchmark')
+    metric = VideoPredictionMetric(prefix='benchmark', compile=compile)
     metric.process({}, preds[:2])
+    metric.process({}, preds)  # a compiled metric: the batch's shape too
     times = []
     for _ in range(iters):
         metric.results.clear()
@@ -547,7 +550,8 @@ def metric_rate(clips: torch.Tensor, in_frames: int, device: str,
     return len(preds) / statistics.median(times)
 
 
-def data_and_metric_rates(cfg, ours, device: str) -> Dict[str, float]:
+def data_and_metric_rates(cfg, ours, device: str,
+                          compiled: bool = False) -> Dict[str, float]:
     """clips/s of Moving MNIST training-clip generation (the config's test
     dataset settings, stand-in digits unless the data root has MNIST), of
     the metric on 64 of those clips and of the metric on the paper model's
@@ -566,10 +570,13 @@ def data_and_metric_rates(cfg, ours, device: str) -> Dict[str, float]:
     batch = torch.stack(clips[:64]).float().div(255.)
     paper = torch.rand(100, 20, 1, 64, 64,
                        generator=torch.Generator().manual_seed(0))
-    return {'data/clips_per_s': data_rate,
-            'metric/clips_per_s': metric_rate(batch, ours.in_frames, device),
-            'metric/paper_test_batch_clips_per_s': metric_rate(
-                paper, 10, device)}
+    rates = {'data/clips_per_s': data_rate}
+    for kind in ('metric', 'metric_compiled')[:2 if compiled else 1]:
+        rates[f'{kind}/clips_per_s'] = metric_rate(
+            batch, ours.in_frames, device, compile=kind != 'metric')
+        rates[f'{kind}/paper_test_batch_clips_per_s'] = metric_rate(
+            paper, 10, device, compile=kind != 'metric')
+    return rates
 
 
 # --------------------------------------------------------------------------
@@ -649,14 +656,22 @@ def report(results: Dict[str, float], macs: float, device: str) -> None:
         if key in results:
             share = [results[key] / results[k]
                      for k in ('data/clips_per_s', 'metric/clips_per_s')]
+            compiled = ''
+            if 'metric_compiled/clips_per_s' in results:
+                compiled = (' (compile=True: ' + format(
+                    100 * results[key] / results[
+                        'metric_compiled/clips_per_s'], '.2f') + '%)')
             print(f'{mode}: data generation {100 * share[0]:.2f}% and metric '
-                  f'{100 * share[1]:.2f}% of the model time per clip')
-    if 'metric/clips_per_s' in results:
-        print(f'metric on {device}: {results["metric/clips_per_s"]:.0f} '
-              'clips/s on the config\'s clips, '
-              f'{results["metric/paper_test_batch_clips_per_s"]:.0f} clips/s '
-              'on the paper model\'s test batch (100 clips, 10 -> 10 frames '
-              'of 64 x 64)')
+                  f'{100 * share[1]:.2f}%{compiled} of the model time per '
+                  'clip')
+    for kind in ('metric', 'metric_compiled'):
+        if f'{kind}/clips_per_s' in results:
+            print(f'{kind} on {device}: '
+                  f'{results[kind + "/clips_per_s"]:.0f} clips/s on the '
+                  'config\'s clips, '
+                  f'{results[kind + "/paper_test_batch_clips_per_s"]:.0f} '
+                  'clips/s on the paper model\'s test batch (100 clips, '
+                  '10 -> 10 frames of 64 x 64)')
 
 
 def fresh_compile_cache() -> Callable[[], None]:
@@ -725,7 +740,8 @@ def main(argv=None) -> Dict[str, float]:
         results.update(bf16_accuracy(cfg, args, device))
     print('data generation and metric rates ...', flush=True)
     ours, _ = build_pair(cfg, 'cpu')
-    results.update(data_and_metric_rates(cfg, ours, device))
+    results.update(data_and_metric_rates(cfg, ours, device,
+                                         compiled='compiled' in modes))
     h, w = frame_size(cfg)
     macs = count_complexity(
         ours, (ours.total_frames, ours.frame_channels, h, w))['flops']
