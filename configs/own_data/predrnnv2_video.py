@@ -1,4 +1,4 @@
-# PredRNN-V2 on your own colour, non-square video (README "Your own data").
+# PredRNN-V2 on your own colour, non-square video (docs/en/your_own_data.md).
 #
 # What: a small PredRNN-V2 (2 ST-LSTM layers of 32 channels, 3x3 kernels,
 # 4x4 patches) forecasting 10 frames from 10 of a 48x64 RGB video, uint8
@@ -27,7 +27,7 @@
 # shared with other busy processes (load average 5-8) the same iteration
 # took 6 to 24 s at nice 19. Read the log's 'time:' to
 # see yours. After 400 iterations the validation MSE per frame was 297
-# against 663 for copying the last frame (README, "Your own data").
+# against 663 for copying the last frame (docs/en/your_own_data.md).
 _base_ = [
     '../_base_/models/predrnnv2.py', '../_base_/datasets/own_sequences.py',
     '../_base_/schedules/adam_80k.py', '../_base_/default_runtime.py'

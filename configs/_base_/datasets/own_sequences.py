@@ -1,5 +1,5 @@
-# Users' own sequences: videos, frame folders or .npy/.npz arrays (README,
-# "Your own data"). Override in your config, e.g.
+# Users' own sequences: videos, frame folders, .npy/.npz arrays or gridded
+# fields (docs/en/your_own_data.md). Override in your config, e.g.
 #   train_dataloader = dict(dataset=dict(source='my_videos/*.mp4'))
 # and the same keys in val_dataloader / test_dataloader (or build the three
 # from one dict as configs/own_data/predrnnv2_video.py does).
