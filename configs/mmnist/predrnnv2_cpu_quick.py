@@ -13,14 +13,14 @@
 # Time (measured on an otherwise idle 2-core CPU, torch 2.x float32):
 # 0.43 s per iteration, 4 s per validation, 12 s of start-up, so the 1500
 # iterations with three validations take about 11 minutes (11 min 11 s
-# measured end to end on an AMD EPYC Zen 3). A CPU shared with other jobs is
-# slower; with OMP_NUM_THREADS=1 on 2 shared cores of an Intel Xeon
-# (2026-12-04): 0.2-0.4 s per iteration, 7 min 58 s end to end.
+# measured end to end on an AMD EPYC Zen 3). On 2 idle cores of an Intel
+# Xeon (lscpu "Intel(R) Xeon(R) Processor", 2026-12-04): 0.21 s per
+# iteration, 5 min 39 s end to end. A CPU shared with other jobs is slower.
 #
 # Expect (measured on the stand-in digits, 2026-12-04): the training loss
 # falls from about 0.045 (iteration 50) and the validation 'mse' (per frame,
-# summed over the 32x32 pixels; lower is better) is 28.3, 25.8 and 23.2 after
-# 500, 1000 and 1500 iterations, against 60.2 for the copy-last-frame
+# summed over the 32x32 pixels; lower is better) is 28.2, 26.0 and 23.3 after
+# 500, 1000 and 1500 iterations (2 threads; 28.3, 25.8, 23.2 with one), against 60.2 for the copy-last-frame
 # baseline logged next to it as 'copy_last/mse' (and 37.3 for predicting
 # black frames). The baselines depend only on the generated test set, the
 # same bytes on every machine (its sha256 is logged).
