@@ -19,15 +19,15 @@
 # once with tools/dataset_converters/videos_to_array.py and point source to
 # the .npy (memory-mapped).
 #
-# Time on a 2-core CPU: 0.70 s per training iteration (batch 8, 20 frames),
-# measured on an idle 2-core Intel Xeon @ 2.50GHz (Cascade Lake, no native
-# bf16) on 2026-11-27 with `--cfg-options train_cfg.max_iters=60` (52 s
-# end to end, video decoding included), so about 18 minutes for the 1500
-# iterations plus three validations (9 windows each, seconds). On a machine
-# shared with other busy processes (load average 5-8) the same iteration
-# took 6 to 24 s at nice 19. Read the log's 'time:' to
-# see yours. After 400 iterations the validation MSE per frame was 297
-# against 663 for copying the last frame (docs/en/your_own_data.md).
+# Time on a 2-core CPU: 0.44 s per training iteration (batch 8, 20 frames)
+# and about 12 minutes for the 1500 iterations with three validations,
+# video decoding included, measured on a fresh clone on 2 idle cores of an
+# Intel Xeon (lscpu "Intel(R) Xeon(R) Processor") on 2026-12-04 (0.70 s
+# per iteration, about 18 minutes, on an Intel Xeon @ 2.50GHz, Cascade
+# Lake). Read the log's 'time:' to see yours. On the synthetic video the
+# validation MSE per frame was 267, 139 and 95 after 500, 1000 and 1500
+# iterations against 663 for copying the last frame (moving shapes on a
+# black background; see docs/en/your_own_data.md for static-camera footage).
 _base_ = [
     '../_base_/models/predrnnv2.py', '../_base_/datasets/own_sequences.py',
     '../_base_/schedules/adam_80k.py', '../_base_/default_runtime.py'
