@@ -113,3 +113,14 @@ def test_every_config_runs_the_hook():
     cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/default_runtime.py'))
     assert cfg.default_hooks.frame_size_check.type == \
         'predrnn.FrameSizeCheckHook'
+
+
+def test_forecast_refuses_inputs_of_another_size_for_layer_norm():
+    """A layer-norm model is built for one frame size: other input sizes
+    are one clear error, not a shape error from inside LayerNorm."""
+    model = MODELS.build(_model_cfg(layer_norm=True, frame_size=(16, 16)))
+    model.eval()
+    forecast(model, torch.zeros(1, 2, 1, 16, 16, dtype=torch.uint8), 1)
+    with pytest.raises(ValueError, match=r'24x32 but the model \(layer_norm\)'
+                       r' was built for 16x16'):
+        forecast(model, torch.zeros(1, 2, 1, 24, 32, dtype=torch.uint8), 1)
