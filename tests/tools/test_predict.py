@@ -90,7 +90,10 @@ def test_every_format_from_a_npy_clip_in_data_units(trained, tmp_path):
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == IN + FUTURE
     cap.release()
     strip = cv2.imread(str(out / 'strip.png'))
-    assert strip.shape[0] == 2 * H + 2  # observed row, forecast row
+    # the labelled strip: observed and forecast rows (no truth), frames
+    # enlarged to at least 64 px
+    side = H * -(-64 // min(H, W))
+    assert strip.shape[0] == 2 * side + 2
 
 
 def test_rollout_matches_the_models_predict_mode(trained):
@@ -344,3 +347,24 @@ def test_file_size_limit_is_one_line(trained, tmp_path):
     assert 'File too large' in lines[-1] and 'ulimit -f' in lines[-1]
     assert 'observed.npy' in lines[-1]
     assert sorted(os.listdir(out / 'c_npy')) == ['.predict_outputs.json']
+
+
+def test_strip_with_truth_has_the_error_row(tmp_path):
+    """With the truth known the strip is the labelled one of --show-dir:
+    observed, truth, forecast and error rows; frames shown unchanged below
+    their step number."""
+    from predrnn.apis.forecast_writer import write_forecast
+    from predrnn.visualization.labelled_strip import LABEL_WIDTH
+    rng = np.random.default_rng(0)
+    observed = rng.integers(0, 256, (3, 1, 16, 16)).astype(np.uint8)
+    truth = rng.integers(0, 256, (2, 1, 16, 16)).astype(np.uint8)
+    pred = truth.astype(np.float32) + 20
+    write_forecast(str(tmp_path), observed, pred, ('png', ), truth=truth)
+    strip = cv2.imread(str(tmp_path / 'strip.png'))
+    side = 64  # 16 px frames enlarged 4 times
+    assert strip.shape == (4 * side + 3 * 2,
+                           LABEL_WIDTH + 3 * (side + 2) - 2, 3)
+    top = side + 2  # the truth row, first frame
+    np.testing.assert_array_equal(
+        strip[top + 16:top + side, LABEL_WIDTH:LABEL_WIDTH + side, 0],
+        truth[0, 0].repeat(4, 0).repeat(4, 1)[16:])

@@ -22,6 +22,7 @@ from predrnn.datasets.synthetic_video import write_video
 from predrnn.utils import atomic_write
 from predrnn.visualization.clip_rendering import frames_to_rgb_uint8
 from predrnn.visualization.image_io import write_gif, write_png
+from predrnn.visualization.labelled_strip import draw_labelled_strip
 
 FORMATS = ('png', 'gif', 'mp4', 'npy')
 #: In each clip's folder: the files this writer wrote there, the only ones
@@ -57,26 +58,6 @@ def to_rgb(frames: np.ndarray, value_range: Tuple[float, float]
     if frames.shape[1] not in (1, 3):
         frames = frames[:, :1]
     return frames_to_rgb_uint8(frames)
-
-
-def _row(images: np.ndarray, width: int) -> np.ndarray:
-    height = images.shape[1]
-    parts = []
-    for image in images:
-        parts += [image, np.full((height, _SEP, 3), 255, np.uint8)]
-    row = np.concatenate(parts[:-1], axis=1)
-    pad = np.full((height, width - row.shape[1], 3), 255, np.uint8)
-    return np.concatenate([row, pad], axis=1)
-
-
-def strip(rows: Sequence[np.ndarray]) -> np.ndarray:
-    """Rows of uint8 frames ``(T_i, H, W, 3)`` as one picture, left-aligned
-    (observed; true future if known; forecast)."""
-    width = max(len(r) * (r.shape[2] + _SEP) - _SEP for r in rows)
-    lines = []
-    for r in rows:
-        lines += [_row(r, width), np.full((_SEP, width, 3), 255, np.uint8)]
-    return np.concatenate(lines[:-1], axis=0)
 
 
 def _animation(observed: np.ndarray, pred: np.ndarray,
@@ -203,9 +184,15 @@ def write_forecast(out_dir: str, observed: np.ndarray, pred: np.ndarray,
             for t, image in enumerate(images):
                 written.append(write_png(
                     image, osp.join(out_dir, name, f'{t:04d}.png')))
-        rows = [obs_rgb] + ([true_rgb] if true_rgb is not None else []) + [
-            pred_rgb]
-        written.append(write_png(strip(rows), osp.join(out_dir, 'strip.png')))
+        # the labelled strip of tools/test.py --show-dir, on the shown values
+        def shown(images):
+            return None if images is None else (
+                images.transpose(0, 3, 1, 2).astype(np.float32) / 255.0)
+
+        written.append(write_png(
+            draw_labelled_strip(shown(obs_rgb), shown(true_rgb),
+                                shown(pred_rgb)),
+            osp.join(out_dir, 'strip.png')))
     animation = _animation(obs_rgb, pred_rgb, true_rgb)
     if 'gif' in formats:
         written.append(write_gif(list(animation),
