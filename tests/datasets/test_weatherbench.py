@@ -143,3 +143,32 @@ def test_the_folder_check_names_missing_years(root, tmp_path):
     assert '2m_temperature lacks the years [2010, 2011' in problem
     (problem, ) = check_weatherbench_folder(str(tmp_path / 'empty'))
     assert 'holds none of the WeatherBench folders' in problem
+
+
+def test_statistics_and_climatology_share_one_pass(root, monkeypatch):
+    """The z-score statistics and the climatology come from one streaming
+    pass over the training years (each is a full read of 6 years)."""
+    import predrnn.datasets.sequence_dataset as sd
+    import predrnn.datasets.weatherbench as wb
+    fresh = {}  # nothing cached by the tests before
+    monkeypatch.setattr(sd, '_STATS_CACHE', fresh)
+    monkeypatch.setattr(wb, '_STATS_CACHE', fresh)
+    monkeypatch.setattr(wb, '_CLIMATOLOGY', {})
+    passes = []
+    original = WeatherBench.training_chunks
+
+    def counted(self):
+        passes.append(1)
+        yield from original(self)
+
+    monkeypatch.setattr(WeatherBench, 'training_chunks', counted)
+    path, times, values = root
+    ds = WeatherBench(data_root=str(path), years=YEARS, split='val',
+                      in_frames=2, out_frames=2)
+    meta = ds.metainfo
+    assert len(passes) == 1
+    train = _hours_of(times, values, 2015).astype(np.float64)
+    np.testing.assert_allclose(meta['normalization']['offset'],
+                               [train.mean()], rtol=1e-9)
+    np.testing.assert_allclose(np.array(meta['climatology']),
+                               train.mean(0)[None], rtol=1e-12)

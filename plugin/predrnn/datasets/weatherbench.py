@@ -15,10 +15,12 @@ import os
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+from mmengine.logging import print_log
 
 from predrnn.registry import DATASETS
+from . import normalization as norm
 from .gridded_file import ChainedSequence, FieldSequence, XarrayField
-from .sequence_dataset import SequenceDataset
+from .sequence_dataset import _STATS_CACHE, SequenceDataset
 
 #: short name (the NetCDF variable) -> WeatherBench folder
 VARIABLES = {
@@ -175,18 +177,34 @@ class WeatherBench(SequenceDataset):
                   self._series('train'))
         yield from self.chunks_of(series, 0, len(series))
 
+    def _training_pass(self) -> None:
+        """One streaming pass over the training years: the normalisation
+        statistics (the base class's cache) and the per-pixel climatology
+        together, each otherwise a full read of the years."""
+        key = self._stats_key()
+        stats, total, count = norm.RunningStats(), 0.0, 0
+        for chunk in self.training_chunks():
+            stats.update(chunk)
+            total = total + chunk.astype(np.float64).sum(0)
+            count += len(chunk)
+        _STATS_CACHE[key] = stats.result(
+            self._declared.get('per_channel', True))
+        _CLIMATOLOGY[key] = total / count
+        print_log(f'WeatherBench: training statistics {_STATS_CACHE[key]}',
+                  logger='current')
+
+    def training_statistics(self) -> dict:
+        if self._stats_key() not in _STATS_CACHE:
+            self._training_pass()
+        return _STATS_CACHE[self._stats_key()]
+
     def climatology(self) -> np.ndarray:
         """Per-pixel mean of the training years, ``(C, H, W)`` float64 in
         data units (the reference of the anomaly correlation), once per
         process."""
-        key = 'climatology' + self._stats_key()
-        if key not in _CLIMATOLOGY:
-            total, count = 0.0, 0
-            for chunk in self.training_chunks():
-                total = total + chunk.astype(np.float64).sum(0)
-                count += len(chunk)
-            _CLIMATOLOGY[key] = total / count
-        return _CLIMATOLOGY[key]
+        if self._stats_key() not in _CLIMATOLOGY:
+            self._training_pass()
+        return _CLIMATOLOGY[self._stats_key()]
 
     @property
     def metainfo(self) -> dict:

@@ -102,14 +102,7 @@ class LatWeightedMetric(BaseMetric):
 
     def _to_units(self, frames: torch.Tensor) -> torch.Tensor:
         frames = frames.to(torch.float64)
-        if self._units is None:
-            return frames
-        shape = (1, 1, -1, 1, 1)
-        scale = torch.as_tensor(self._units.scale, dtype=torch.float64,
-                                device=frames.device)
-        offset = torch.as_tensor(self._units.offset, dtype=torch.float64,
-                                 device=frames.device)
-        return frames * scale.view(shape) + offset.view(shape)
+        return frames if self._units is None else self._units.to_units(frames)
 
     def process(self, data_batch: Any,
                 data_samples: Sequence[Mapping[str, Any]]) -> None:
