@@ -149,3 +149,16 @@ def test_prepare_data_checks_a_downloaded_folder(tmp_path, capsys):
     np.savez(tmp_path / 'taxibj' / 'dataset.npz', **_arrays())
     assert module.main(['taxibj', '--data-root', str(tmp_path)]) == 0
     assert 'taxibj: ok' in capsys.readouterr().out
+
+
+def test_the_check_reads_only_the_array_headers(tmp_path, monkeypatch):
+    """Checking a compressed archive (hundreds of MB once decompressed)
+    reads each array's shape from its header, never the array."""
+    from predrnn.datasets import taxibj
+    np.savez_compressed(tmp_path / 'dataset.npz', **_arrays())
+
+    def no_load(*args, **kwargs):
+        raise AssertionError('the check loaded an array')
+
+    monkeypatch.setattr(taxibj.np, 'load', no_load)
+    assert check_taxibj_file(str(tmp_path / 'dataset.npz')) == []

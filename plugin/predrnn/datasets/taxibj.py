@@ -47,6 +47,17 @@ def read_member(path: str, key: str) -> np.ndarray:
     return array
 
 
+def member_shape(archive: zipfile.ZipFile, key: str) -> tuple:
+    """Shape of array ``key`` of an open ``.npz``, from its ``.npy`` header
+    alone (a compressed member is not decompressed past it)."""
+    with archive.open(key + '.npy') as member:
+        version = np.lib.format.read_magic(member)
+        read_header = (np.lib.format.read_array_header_1_0
+                       if version == (1, 0) else
+                       np.lib.format.read_array_header_2_0)
+        return read_header(member)[0]
+
+
 def check_taxibj_file(path: str) -> List[str]:
     """What is wrong with a TaxiBJ ``dataset.npz`` (empty when nothing)."""
     if not os.path.isfile(path):
@@ -63,11 +74,13 @@ def check_taxibj_file(path: str) -> List[str]:
                 f'{sorted(names)}). {WHERE}']
     problems = []
     shapes = {}
-    for key in KEYS:
-        try:
-            shapes[key] = read_member(path, key).shape
-        except ValueError as err:
-            problems.append(str(err))
+    with zipfile.ZipFile(path) as archive:
+        for key in KEYS:
+            try:
+                shapes[key] = member_shape(archive, key)
+            except (ValueError, OSError, zipfile.BadZipFile) as err:
+                problems.append(f'{path}:{key} is not a readable array '
+                                f'({err}); download it again.')
     for split in ('train', 'test'):
         x, y = shapes.get(f'X_{split}'), shapes.get(f'Y_{split}')
         if x is None or y is None:
