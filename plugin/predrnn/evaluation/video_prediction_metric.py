@@ -415,7 +415,7 @@ class VideoPredictionMetric(BaseMetric):
                     self._lpips_model, pred01.expand_as(gt_u),
                     ((gt_u - lo_f) / span).clamp(0.0, 1.0),
                     scale_to_pm1=not authors)
-            for pool in self.thresholds and self.pool_sizes:
+            for pool in (self.pool_sizes if self.thresholds else ()):
                 counts = threshold_counts(pred_u, gt_u, self.thresholds,
                                           pool)
                 record.update({name + _pool_suffix(pool): value
